@@ -1,0 +1,122 @@
+"""create_app: wires settings, database, event bus, Graph client, workers and routes.
+
+Nothing here is global: every piece is built from the Settings passed in and hung on
+``app.state``, so a test can build as many independent apps as it likes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from cdmx import __version__
+from cdmx.actions.channels import do_ensure_channel
+from cdmx.db.engine import Database
+from cdmx.db.tables import Event
+from cdmx.realtime.bus import EventBus, PublishedEvent
+from cdmx.settings import Settings
+from cdmx.web import health, webhooks
+from cdmx.web.api import router as api_router
+from cdmx.web.auth import TokenSigner
+from cdmx.web.console import views
+from cdmx.web.errors import install_error_handlers
+from cdmx.whatsapp.graph import GraphClient
+from cdmx.workers.outbox import OutboxSender
+from cdmx.workers.runner import Workers
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "web" / "console" / "static"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    graph_transport: httpx.AsyncBaseTransport | None = None,
+    run_workers: bool = True,
+) -> FastAPI:
+    """The whole application for these settings."""
+    bus = EventBus()
+    db = Database(settings.database_url)
+    graph = GraphClient(
+        settings.graph_api_base_url, settings.graph_api_version, transport=graph_transport
+    )
+    sender = OutboxSender(
+        db, graph, token_for=lambda _number: settings.access_token,
+        rate_per_second=settings.outbound_rate_per_second,
+    )  # fmt: skip
+    workers = Workers(db, sender)
+
+    def after_commit(events: list[Event], wakes: set[str]) -> None:
+        bus.publish([_published(event) for event in events])
+        for name in wakes:
+            workers.wake(name)
+
+    db.on_commit = after_commit
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.stopping = asyncio.Event()
+        if settings.phone_number_id:
+            with db.write() as session:
+                do_ensure_channel(
+                    session, phone_number_id=settings.phone_number_id,
+                    display_phone_number=settings.display_phone_number,
+                    business_account_id=settings.business_account_id,
+                )  # fmt: skip
+        if run_workers:
+            await workers.start()
+        try:
+            yield
+        finally:
+            app.state.stopping.set()
+            await workers.stop()
+            await graph.aclose()
+            db.dispose()
+
+    app = FastAPI(
+        title="WhatsApp CDMX",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.bus = bus
+    app.state.graph = graph
+    app.state.workers = workers
+    app.state.tokens = TokenSigner(settings.secret_key)
+    app.state.stopping = asyncio.Event()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="cdmx_session",
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    install_error_handlers(app)
+    app.include_router(webhooks.router)
+    app.include_router(api_router)
+    app.include_router(health.router)
+    app.include_router(views.router)
+    app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
+    return app
+
+
+def _published(event: Event) -> PublishedEvent:
+    audience: Any = event.audience
+    return PublishedEvent(
+        id=event.id, type=event.type, data=event.data, conversation_id=event.conversation_id,
+        audience=tuple(audience) if audience is not None else None,
+    )  # fmt: skip

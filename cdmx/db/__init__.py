@@ -1,0 +1,1 @@
+"""Storage: tables, the engine (SQLite pragmas or PostgreSQL), migrations."""

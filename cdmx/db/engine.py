@@ -1,0 +1,103 @@
+"""The database handle: engines, sessions and the transaction rules of each backend.
+
+SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for write
+transactions: with deferred transactions two writers that both read first can deadlock on
+the lock upgrade and one fails at once with SQLITE_BUSY, whatever the timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+AfterCommit = Callable[[list[Any], set[str]], None]
+
+
+class Database:
+    """Owns the engines; ``write()`` and ``read()`` yield sessions in a transaction."""
+
+    def __init__(
+        self, url: str, *, echo: bool = False, on_commit: AfterCommit | None = None
+    ) -> None:
+        self.on_commit = on_commit
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self._ensure_sqlite_dir()
+            self.engine = _sqlite_engine(url, immediate=True, echo=echo)
+            self.read_engine = _sqlite_engine(url, immediate=False, echo=echo)
+        else:
+            self.engine = create_engine(
+                url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+            )
+            self.read_engine = self.engine
+        self._write = sessionmaker(self.engine, expire_on_commit=False)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def _ensure_sqlite_dir(self) -> None:
+        from pathlib import Path
+
+        database = self.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in a write transaction, committed on success, rolled back on error.
+
+        What the transaction queued in ``session.info`` (events, worker wake-ups) is handed
+        to ``on_commit`` after the commit, never before and never on rollback.
+        """
+        with self._write() as session:
+            with session.begin():
+                yield session
+            events = session.info.pop("events", [])
+            wakes = session.info.pop("wake", set())
+            if self.on_commit is not None and (events or wakes):
+                self.on_commit(events, wakes)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with self._read() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,221 @@
+"""The tables. One module, because they are one schema; Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on both databases (SQLite keeps naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # admin | supervisor | agent
+    password_hash: Mapped[str] = mapped_column(String(200))
+    availability: Mapped[str] = mapped_column(String(20), default="offline")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Channel(Base):
+    """A WhatsApp business number the contact center serves."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20), default="meta")
+    phone_number_id: Mapped[str] = mapped_column(String(64), unique=True)
+    display_phone_number: Mapped[str] = mapped_column(String(32), default="")
+    business_account_id: Mapped[str] = mapped_column(String(64), default="")
+    health: Mapped[str] = mapped_column(String(20), default="ok")  # ok | needs_attention
+    health_detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Contact(Base):
+    """A customer, keyed by WhatsApp identity: the BSUID when present, else the wa_id."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    identity: Mapped[str] = mapped_column(String(200), unique=True)
+    wa_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # Exactly one open conversation per (number, contact), enforced by the database so a
+        # burst of first messages processed by several workers still makes one.
+        Index(
+            "uq_conversations_open",
+            "channel_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+        Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        Index("ix_conversations_status_last", "status", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    status: Mapped[str] = mapped_column(String(20))  # queued | assigned | closed
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unread_count: Mapped[int] = mapped_column(default=0)
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_message_at: Mapped[datetime | None]
+    last_inbound_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "wamid", name="uq_messages_channel_wamid"),
+        Index("ix_messages_conversation_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    direction: Mapped[str] = mapped_column(String(10))  # inbound | outbound
+    type: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20))
+    wamid: Mapped[str | None] = mapped_column(String(255))
+    local_id: Mapped[str | None] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    payload: Mapped[dict] = mapped_column(default=dict)  # raw Meta message, or what we send
+    error_code: Mapped[int | None]
+    error_title: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]  # when WhatsApp received it (Meta's timestamp)
+    status_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A webhook body exactly as received; processed by the inbox worker."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "processed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(20), default="meta")
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxItem(Base):
+    """A message waiting to be sent to WhatsApp; written with the message, in one transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class EarlyStatus(Base):
+    """A status whose message's wamid is not known yet (the webhook beat the send response)."""
+
+    __tablename__ = "early_statuses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    wamid: Mapped[str] = mapped_column(String(255), index=True)
+    payload: Mapped[dict]
+    created_at: Mapped[datetime]
+
+
+class Event(Base):
+    """Every published event, so a console tab can resume from its Last-Event-ID."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    type: Mapped[str] = mapped_column(String(60))
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Who may receive it: None = every signed-in user; else these user ids (supervisors and
+    # admins receive everything).
+    audience: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    data: Mapped[dict]
+    created_at: Mapped[datetime]

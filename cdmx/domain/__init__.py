@@ -1,0 +1,1 @@
+"""Pure rules and types, no I/O: message states, the 24-hour window, routing, identity."""

@@ -1,0 +1,86 @@
+"""Reading conversations: lists by view and filters, and single snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from cdmx.db.tables import Channel, Contact, Conversation, Message, User
+from cdmx.domain.errors import Forbidden, NotFound
+from cdmx.domain.states import ConversationStatus, Role
+from cdmx.queries.serialize import conversation_json
+
+VIEWS = ("mine", "queue", "all")
+
+
+def _base() -> Select[Any]:
+    assignee = aliased(User)
+    last = aliased(Message)
+    return (
+        select(Conversation, Contact, Channel, assignee.name, last)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .outerjoin(assignee, assignee.id == Conversation.assignee_id)
+        .outerjoin(last, last.id == Conversation.last_message_id)
+    )
+
+
+def conversation_snapshot(session: Session, conversation_id: int) -> dict[str, Any]:
+    """One conversation as JSON (one query), or NotFound."""
+    row = session.execute(_base().where(Conversation.id == conversation_id)).first()
+    if row is None:
+        raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
+    return conversation_json(*row)
+
+
+def can_see(user: User, conversation: Conversation) -> bool:
+    """Agents see their own conversations and the queue; supervisors and admins see all."""
+    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    return conversation.assignee_id in (None, user.id)
+
+
+def visible_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
+    """The conversation if ``user`` may see it, else NotFound / Forbidden."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
+    if not can_see(user, conversation):
+        raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
+    return conversation
+
+
+def list_conversations(
+    session: Session,
+    user: User,
+    *,
+    view: str = "mine",
+    status: str | None = None,
+    assignee_id: int | None = None,
+    number_id: int | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Conversations for a list view, newest activity first, in one query."""
+    query = _base()
+    if view == "mine":
+        query = query.where(Conversation.assignee_id == user.id)
+        if status is None:
+            query = query.where(Conversation.status == ConversationStatus.ASSIGNED)
+    elif view == "queue":
+        query = query.where(Conversation.status == ConversationStatus.QUEUED)
+    elif user.role not in (Role.SUPERVISOR, Role.ADMIN):
+        query = query.where(
+            or_(Conversation.assignee_id == user.id, Conversation.assignee_id.is_(None))
+        )
+    if status is not None:
+        query = query.where(Conversation.status == status)
+    if assignee_id is not None:
+        query = query.where(Conversation.assignee_id == assignee_id)
+    if number_id is not None:
+        query = query.where(Conversation.channel_id == number_id)
+    query = query.order_by(
+        Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()
+    ).limit(limit)
+    return [conversation_json(*row) for row in session.execute(query)]

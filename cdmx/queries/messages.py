@@ -1,0 +1,39 @@
+"""Reading messages of a conversation, and finding one by its WhatsApp id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cdmx.db.tables import Message, User
+from cdmx.queries.serialize import message_json
+
+
+def message_snapshot(session: Session, message: Message) -> dict[str, Any]:
+    """One message as JSON, with its author's name."""
+    name = None
+    if message.author_id is not None:
+        name = session.scalar(select(User.name).where(User.id == message.author_id))
+    return message_json(message, name)
+
+
+def list_messages(
+    session: Session, conversation_id: int, *, before_id: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` messages (before ``before_id``), returned oldest first."""
+    query = (
+        select(Message, User.name)
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.conversation_id == conversation_id)
+    )
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    rows = session.execute(query.order_by(Message.id.desc()).limit(limit)).all()
+    return [message_json(message, name) for message, name in reversed(rows)]
+
+
+def find_by_wamid(session: Session, wamid: str) -> list[Message]:
+    """Messages with this WhatsApp id (one per number at most)."""
+    return list(session.scalars(select(Message).where(Message.wamid == wamid)))

@@ -1,0 +1,1 @@
+"""Real time: the in-process event bus and the Server-Sent Events stream of the console."""

@@ -1,0 +1,80 @@
+"""The in-process event bus: actions publish after commit, SSE streams subscribe.
+
+``publish`` may be called from any thread (actions run in the thread pool); each
+subscriber is an asyncio queue fed on its own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+# A console tab that stops reading gets dropped (and resumes from the database) rather than
+# growing memory without bound.
+MAX_PENDING = 1000
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    id: int
+    type: str
+    data: dict[str, Any]
+    conversation_id: int | None
+    audience: tuple[int, ...] | None  # None: every signed-in user
+
+
+class Subscription:
+    """One listener: a bounded queue on the loop that created it."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self._loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[PublishedEvent] = asyncio.Queue(MAX_PENDING)
+        self.overflowed = False
+
+    def _offer(self, event: PublishedEvent) -> None:
+        if self.overflowed:
+            return
+        if self.queue.full():
+            self.overflowed = True  # the stream tells its tab to reload
+            return
+        self.queue.put_nowait(event)
+
+    def close(self) -> None:
+        self._bus._remove(self)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: set[Subscription] = set()
+        self._lock = threading.Lock()
+
+    def subscribe(self) -> Subscription:
+        subscription = Subscription(self)
+        with self._lock:
+            self._subscribers.add(subscription)
+        return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscribers.discard(subscription)
+
+    def publish(self, events: list[PublishedEvent]) -> None:
+        """Hand committed events to every subscriber (thread-safe)."""
+        if not events:
+            return
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscription in subscribers:
+            for event in events:
+                try:
+                    subscription._loop.call_soon_threadsafe(subscription._offer, event)
+                except RuntimeError:  # its loop is closed: the stream is gone
+                    self._remove(subscription)
+                    break
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)

@@ -1,0 +1,103 @@
+"""The console's event stream: Server-Sent Events, resumable with Last-Event-ID.
+
+On connect the stream subscribes to the bus first, then replays from the database what the
+tab missed (events after its Last-Event-ID), then follows the bus, skipping ids it already
+sent. A tab that was away too long, or that cannot keep up, gets a ``reset`` event telling
+it to reload its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from cdmx.db.engine import Database
+from cdmx.db.tables import Event, User
+from cdmx.domain.states import Role
+from cdmx.realtime.bus import EventBus, PublishedEvent
+
+REPLAY_LIMIT = 500
+HEARTBEAT_SECONDS = 15.0
+RETRY_MS = 2000
+
+
+def format_event(event_id: int | None, type_: str, data: dict[str, Any]) -> str:
+    """One SSE frame."""
+    lines = []
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {type_}")
+    lines.append("data: " + json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+    return "\n".join(lines) + "\n\n"
+
+
+def visible_to(user: User, event: PublishedEvent) -> bool:
+    """Supervisors and admins see every event; agents see the queue's and their own."""
+    if user.role in (Role.SUPERVISOR, Role.ADMIN) or event.audience is None:
+        return True
+    return user.id in event.audience
+
+
+def _replay(db: Database, after: int) -> tuple[list[PublishedEvent], bool, int]:
+    """Events after ``after`` (or a reset flag when they are too many or already pruned)."""
+    with db.read() as session:
+        newest = session.scalar(select(func.max(Event.id))) or 0
+        if after <= 0:
+            return [], False, newest
+        oldest = session.scalar(select(func.min(Event.id))) or 0
+        if after < oldest - 1 or newest - after > REPLAY_LIMIT or after > newest:
+            return [], True, newest
+        rows = session.scalars(select(Event).where(Event.id > after).order_by(Event.id)).all()
+        events = [
+            PublishedEvent(
+                r.id,
+                r.type,
+                r.data,
+                r.conversation_id,
+                tuple(r.audience) if r.audience is not None else None,
+            )  # fmt: skip
+            for r in rows
+        ]
+        return events, False, newest
+
+
+async def event_stream(
+    db: Database, bus: EventBus, user: User, last_event_id: int, stopping: asyncio.Event
+) -> AsyncIterator[str]:
+    """The frames of one console tab's stream, until it disconnects or the server stops."""
+    subscription = bus.subscribe()
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        missed, reset, newest = await run_in_threadpool(_replay, db, last_event_id)
+        sent = last_event_id
+        if reset:
+            yield format_event(newest, "reset", {"reason": "missed too much"})
+            sent = newest
+        elif last_event_id <= 0:
+            yield format_event(newest, "hello", {"user_id": user.id})
+            sent = newest
+        for event in missed:
+            if visible_to(user, event):
+                yield format_event(event.id, event.type, event.data)
+            sent = event.id
+        while not stopping.is_set():
+            if subscription.overflowed:
+                yield format_event(sent, "reset", {"reason": "too slow"})
+                return
+            try:
+                event = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if event.id <= sent:
+                continue
+            sent = event.id
+            if visible_to(user, event):
+                yield format_event(event.id, event.type, event.data)
+    finally:
+        subscription.close()

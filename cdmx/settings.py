@@ -1,0 +1,132 @@
+"""Settings: the only reader of the environment.
+
+Built once at the edge (``cli.py`` or a test) and passed into ``create_app``. A missing or
+wrong value raises ``SettingsError`` with one sentence naming the variable; the CLI prints it
+and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_GRAPH_API_VERSION = "v25.0"
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the program, read from the environment (and nothing else)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    database_url: str = Field("sqlite:///./data/cdmx.db", alias="CDMX_DATABASE_URL")
+    secret_key: str = Field("", alias="CDMX_SECRET_KEY")
+    base_url: str = Field("http://127.0.0.1:8000", alias="CDMX_BASE_URL")
+    media_root: Path = Field(Path("./data/media"), alias="CDMX_MEDIA_ROOT")
+    timezone: str = Field("America/Mexico_City", alias="CDMX_TIMEZONE")
+    locale: str = Field("es-MX", alias="CDMX_LOCALE")
+
+    phone_number_id: str = Field("", alias="WHATSAPP_PHONE_NUMBER_ID")
+    business_account_id: str = Field("", alias="WHATSAPP_BUSINESS_ACCOUNT_ID")
+    display_phone_number: str = Field("", alias="WHATSAPP_DISPLAY_PHONE_NUMBER")
+    access_token: str = Field("", alias="META_ACCESS_TOKEN")
+    app_secret: str = Field("", alias="META_APP_SECRET")
+    verify_token: str = Field("", alias="WEBHOOK_VERIFICATION_TOKEN")
+    graph_api_base_url: str = Field("https://graph.facebook.com", alias="GRAPH_API_BASE_URL")
+    graph_api_version: str = Field(DEFAULT_GRAPH_API_VERSION, alias="GRAPH_API_VERSION")
+
+    s3_bucket_media: str = Field("", alias="S3_BUCKET_MEDIA")
+    cloudfront_domain: str = Field("", alias="CLOUDFRONT_DOMAIN")
+    aws_region: str = Field("", alias="AWS_REGION")
+    connect_instance_id: str = Field("", alias="CONNECT_INSTANCE_ID")
+    connect_contact_flow_id: str = Field("", alias="CONNECT_CONTACT_FLOW_ID")
+    end_user_messaging_configuration_arn: str = Field(
+        "", alias="END_USER_MESSAGING_CONFIGURATION_ARN"
+    )
+    dynamodb_table_messages: str = Field("", alias="DYNAMODB_TABLE_MESSAGES")
+    dynamodb_table_agents: str = Field("", alias="DYNAMODB_TABLE_AGENTS")
+
+    outbound_rate_per_second: float = Field(80.0, alias="CDMX_OUTBOUND_RATE", gt=0)
+    demo: bool = Field(False, alias="CDMX_DEMO")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; accept the libpq spelling people paste.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("base_url", "graph_api_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not an IANA time zone such as America/Mexico_City"
+            ) from None
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in ("es-MX", "en"):
+            raise ValueError("must be es-MX or en")
+        return value
+
+    @field_validator("graph_api_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not (value.startswith("v") and value[1:].replace(".", "").isdigit()):
+            raise ValueError("must look like v25.0")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (plus overrides) and check it; raise SettingsError on a bad value."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = _alias_of(str(error["loc"][0]) if error["loc"] else "")
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None
+    if not settings.secret_key and not settings.demo:
+        raise SettingsError(
+            "CDMX_SECRET_KEY: required (a long random string; `cdmx demo` sets one)"
+        )
+    if settings.secret_key and len(settings.secret_key) < 16 and not settings.demo:
+        raise SettingsError("CDMX_SECRET_KEY: too short, use at least 16 characters")
+    if settings.phone_number_id and not settings.access_token:
+        raise SettingsError("META_ACCESS_TOKEN: required when WHATSAPP_PHONE_NUMBER_ID is set")
+    return settings
+
+
+def _alias_of(field_name: str) -> str:
+    field = Settings.model_fields.get(field_name)
+    return field.alias if field is not None and field.alias else field_name

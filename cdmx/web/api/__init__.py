@@ -1,0 +1,11 @@
+"""The REST API under /api/v1 (JSON, OpenAPI at /api/v1/openapi.json) and its event stream."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cdmx.web.api import agents, conversations, events, lookup, tokens
+
+router = APIRouter(prefix="/api/v1")
+for module in (tokens, conversations, lookup, agents, events):
+    router.include_router(module.router)

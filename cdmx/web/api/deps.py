@@ -1,0 +1,20 @@
+"""Shared dependencies of the API routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from cdmx.db.engine import Database
+from cdmx.db.tables import User
+from cdmx.web.auth import current_user
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+DB = Annotated[Database, Depends(get_db)]

@@ -1,0 +1,90 @@
+"""Who is calling: a console session cookie (with CSRF protection) or an API bearer token."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from typing import Any
+
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from cdmx.db.engine import Database
+from cdmx.db.tables import User
+from cdmx.domain.passwords import hash_password, verify_password
+
+TOKEN_TTL_SECONDS = 7 * 24 * 3600
+BEARER = {"WWW-Authenticate": "Bearer"}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the e-mail is unknown, so timing does not reveal which exist.
+    return hash_password(secrets.token_hex(16))
+
+
+class TokenSigner:
+    """Issues and checks bearer tokens (signed, expiring, bound to the user's password)."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="cdmx.api-token")
+
+    def issue(self, user: User) -> str:
+        return self._serializer.dumps({"uid": user.id, "pw": user.password_hash[-12:]})
+
+    def check(self, token: str) -> dict[str, Any] | None:
+        try:
+            data = self._serializer.loads(token, max_age=TOKEN_TTL_SECONDS)
+        except (SignatureExpired, BadSignature):
+            return None
+        return data if isinstance(data, dict) else None
+
+
+def authenticate(db: Database, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None."""
+    with db.read() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active:
+        verify_password(_dummy_hash(), password)
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def current_user(request: Request) -> User:
+    """FastAPI dependency: the signed-in user, or 401. Session writes need the CSRF header."""
+    db: Database = request.app.state.db
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        data = request.app.state.tokens.check(header[7:].strip()) or {}
+        user = load_user(db, data.get("uid"))
+        # A password change invalidates the tokens issued before it.
+        if user is None or user.password_hash[-12:] != data.get("pw"):
+            raise HTTPException(401, "The token is invalid or expired.", BEARER)
+        return user
+    user = load_user(db, request.session.get("uid"))
+    if user is None:
+        raise HTTPException(401, "Sign in first.", BEARER)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent or not secrets.compare_digest(sent, str(request.session.get("csrf", ""))):
+            raise HTTPException(403, "Missing or wrong CSRF token; reload the page.")
+    return user
+
+
+def load_user(db: Database, user_id: Any) -> User | None:
+    if not isinstance(user_id, int):
+        return None
+    with db.read() as session:
+        user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None

@@ -1,0 +1,94 @@
+"""The console's pages: login, logout, and the agent's workspace."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from cdmx.db.tables import User
+from cdmx.web.auth import authenticate, csrf_token, load_user
+from cdmx.web.console.i18n import pick_language, strings_for
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+LANG_COOKIE = "cdmx_lang"
+
+
+def _language(request: Request) -> str:
+    requested = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return pick_language(requested, request.app.state.settings.locale)
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    lang = _language(request)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"lang": lang, "strings": strings_for(lang), "csrf_token": csrf_token(request), **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return _render(request, "login.html", {"error": None, "email": ""})
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    email: str = Form(""),
+    password: str = Form(""),
+    csrf: str = Form("", alias="csrf_token"),
+) -> Response:
+    """Check the CSRF token and the password; start a fresh session."""
+    expected = str(request.session.get("csrf", ""))
+    lang = _language(request)
+    if not csrf or not secrets.compare_digest(csrf, expected):
+        error = strings_for(lang).get("error_session_expired", "Session expired; try again.")
+        return _render(request, "login.html", {"error": error, "email": email}, 403)
+    user = await run_in_threadpool(authenticate, request.app.state.db, email, password)
+    if user is None:
+        error = strings_for(lang).get("error_bad_credentials", "Wrong e-mail or password.")
+        return _render(request, "login.html", {"error": error, "email": email}, 401)
+    request.session.clear()  # no session fixation: a new CSRF token with the new login
+    request.session["uid"] = user.id
+    csrf_token(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("", alias="csrf_token")) -> Response:
+    if csrf and secrets.compare_digest(csrf, str(request.session.get("csrf", ""))):
+        request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def console(request: Request) -> Response:
+    user: User | None = load_user(request.app.state.db, request.session.get("uid"))
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    lang = _language(request)
+    settings = request.app.state.settings
+    user_json = {
+        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+        "availability": user.availability,
+    }  # fmt: skip
+    boot = {
+        "strings": strings_for(lang), "user": user_json, "timezone": settings.timezone,
+        "lang": lang,
+    }  # fmt: skip
+    return _render(
+        request, "console.html", {"user": user_json, "timezone": settings.timezone, "boot": boot}
+    )

@@ -1,0 +1,289 @@
+"""Parse a webhook body into frozen values, once, keeping the raw dicts beside them.
+
+Every level of Meta's envelope is an array and every level is walked. Nothing here raises
+on a strange payload: unknown message types become ``unsupported`` values, malformed items
+are reported in ``Update.problems`` and skipped, so one bad item never loses the others.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+KNOWN_TYPES = frozenset(
+    {
+        "text", "image", "video", "audio", "document", "sticker", "location", "contacts",
+        "interactive", "button", "reaction", "order", "system", "unsupported", "unknown",
+        "request_welcome", "edit", "revoke",
+    }
+)  # fmt: skip
+
+
+class PayloadError(ValueError):
+    """The body is not a WhatsApp webhook at all (not JSON, or not an object)."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    wa_id: str | None
+    user_id: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class MessageError:
+    code: int | None
+    title: str
+    details: str | None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    phone_number_id: str
+    display_phone_number: str
+    wamid: str
+    sender: Sender
+    type: str  # Meta's type as received; "unsupported" when it is not one we know
+    text: str | None  # body of a text, caption of a medium
+    summary: str
+    timestamp: datetime
+    errors: tuple[MessageError, ...]
+    raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    phone_number_id: str
+    wamid: str
+    status: str  # sent | delivered | read | played | failed (others kept as-is)
+    timestamp: datetime
+    recipient_id: str | None
+    errors: tuple[MessageError, ...]
+    raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Update:
+    messages: tuple[InboundMessage, ...]
+    statuses: tuple[StatusUpdate, ...]
+    ignored_fields: tuple[str, ...]  # changes[].field values we keep but do not act on
+    problems: tuple[str, ...]  # items we could not read, in words
+
+
+def parse_update(body: bytes) -> Update:
+    """Turn webhook bytes into an ``Update``; raise PayloadError only for a non-object body."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise PayloadError("body is not a JSON object")
+    messages: list[InboundMessage] = []
+    statuses: list[StatusUpdate] = []
+    ignored: list[str] = []
+    problems: list[str] = []
+    for entry in _list(data.get("entry")):
+        for change in _list(_dict(entry).get("changes")):
+            change = _dict(change)
+            name = str(change.get("field", ""))
+            if name != "messages":
+                ignored.append(name or "(no field)")
+                continue
+            _walk_value(_dict(change.get("value")), messages, statuses, problems)
+    return Update(tuple(messages), tuple(statuses), tuple(ignored), tuple(problems))
+
+
+def _walk_value(
+    value: dict[str, Any],
+    messages: list[InboundMessage],
+    statuses: list[StatusUpdate],
+    problems: list[str],
+) -> None:
+    metadata = _dict(value.get("metadata"))
+    phone_number_id = _str(metadata.get("phone_number_id"))
+    display = _str(metadata.get("display_phone_number")) or ""
+    if not phone_number_id:
+        problems.append("a messages change without metadata.phone_number_id")
+        return
+    contacts = [_dict(c) for c in _list(value.get("contacts"))]
+    for index, item in enumerate(_list(value.get("messages"))):
+        try:
+            messages.append(_message(_dict(item), contacts, phone_number_id, display))
+        except _Skip as exc:
+            problems.append(f"messages[{index}]: {exc}")
+    for index, item in enumerate(_list(value.get("statuses"))):
+        try:
+            statuses.append(parse_status(_dict(item), phone_number_id))
+        except _Skip as exc:
+            problems.append(f"statuses[{index}]: {exc}")
+    for error in _errors(value.get("errors")):
+        problems.append(f"error {error.code}: {error.title}")
+
+
+class _Skip(Exception):
+    pass
+
+
+def _message(
+    item: dict[str, Any], contacts: list[dict[str, Any]], phone_number_id: str, display: str
+) -> InboundMessage:
+    wamid = _str(item.get("id"))
+    if not wamid:
+        raise _Skip("no id")
+    wa_id = _str(item.get("from"))
+    user_id = _str(item.get("from_user_id"))
+    if not wa_id and not user_id:
+        raise _Skip(f"{wamid} has neither from nor from_user_id")
+    kind = _str(item.get("type")) or "unknown"
+    if kind not in KNOWN_TYPES:
+        kind = "unsupported"
+    name = _contact_name(contacts, wa_id, user_id)
+    text = _text_of(item, kind)
+    errors = _errors(item.get("errors"))
+    return InboundMessage(
+        phone_number_id=phone_number_id,
+        display_phone_number=display,
+        wamid=wamid,
+        sender=Sender(wa_id=wa_id, user_id=user_id, name=name),
+        type=kind,
+        text=text,
+        summary=summarize(kind, item, text, errors),
+        timestamp=_timestamp(item.get("timestamp")),
+        errors=errors,
+        raw=item,
+    )
+
+
+def parse_status(item: dict[str, Any], phone_number_id: str) -> StatusUpdate:
+    """One ``statuses[]`` item; raises _Skip when it has no id or status."""
+    wamid = _str(item.get("id"))
+    status = _str(item.get("status"))
+    if not wamid or not status:
+        raise _Skip("a status without id or status")
+    return StatusUpdate(
+        phone_number_id=phone_number_id,
+        wamid=wamid,
+        status=status,
+        timestamp=_timestamp(item.get("timestamp")),
+        recipient_id=_str(item.get("recipient_id")),
+        errors=_errors(item.get("errors")),
+        raw=item,
+    )
+
+
+def _contact_name(contacts: list[dict[str, Any]], wa_id: str | None, user_id: str | None) -> str:
+    # Match by identity, not by position: the arrays are not promised to line up.
+    for contact in contacts:
+        if (wa_id and _str(contact.get("wa_id")) == wa_id) or (
+            user_id and _str(contact.get("user_id")) == user_id
+        ):
+            profile = _dict(contact.get("profile"))
+            return _str(profile.get("name")) or _str(profile.get("username")) or ""
+    return ""
+
+
+def _text_of(item: dict[str, Any], kind: str) -> str | None:
+    body = _dict(item.get(kind))
+    if kind == "text":
+        return _str(body.get("body"))
+    if kind in ("image", "video", "document"):
+        return _str(body.get("caption"))
+    return None
+
+
+_MEDIA_LABELS = {
+    "image": "📷 Foto",
+    "video": "🎥 Video",
+    "document": "📄 Documento",
+    "sticker": "Sticker",
+}
+
+
+def summarize(
+    kind: str, item: dict[str, Any], text: str | None, errors: tuple[MessageError, ...]
+) -> str:
+    """A readable one-liner for any message, shown in lists and for types not yet rendered."""
+    body = _dict(item.get(kind))
+    if kind == "text":
+        return text or ""
+    if kind in _MEDIA_LABELS:
+        label = _MEDIA_LABELS[kind]
+        extra = text or _str(body.get("filename"))
+        return f"{label}: {extra}" if extra else label
+    if kind == "audio":
+        return "🎤 Nota de voz" if body.get("voice") else "🎵 Audio"
+    if kind == "location":
+        place = _str(body.get("name")) or _str(body.get("address"))
+        coords = f"{body.get('latitude')}, {body.get('longitude')}"
+        return f"📍 {place} ({coords})" if place else f"📍 {coords}"
+    if kind == "contacts":
+        names = [
+            _str(_dict(_dict(c).get("name")).get("formatted_name")) or "?"
+            for c in _list(item.get("contacts"))
+        ]
+        return "👤 " + ", ".join(names)
+    if kind == "interactive":
+        reply = _dict(body.get(_str(body.get("type")) or ""))
+        return "↩ " + (_str(reply.get("title")) or _str(reply.get("name")) or "respuesta")
+    if kind == "button":
+        return "↩ " + (_str(body.get("text")) or "botón")
+    if kind == "reaction":
+        emoji = _str(body.get("emoji"))
+        return f"Reaccionó {emoji}" if emoji else "Quitó su reacción"
+    if kind == "order":
+        count = len(_list(body.get("product_items")))
+        return f"🛒 Pedido ({count} productos)"
+    if kind == "system":
+        return _str(body.get("body")) or "Mensaje del sistema"
+    if kind == "request_welcome":
+        return "El cliente abrió el chat"
+    if kind == "revoke":
+        return "Mensaje eliminado"
+    if kind == "edit":
+        return "✏️ Mensaje editado"
+    title = errors[0].title if errors else ""
+    reported = _str(_dict(item.get("unsupported")).get("type")) or _str(item.get("type"))
+    detail = ": ".join(part for part in (reported, title) if part)
+    return f"Mensaje no compatible ({detail})" if detail else "Mensaje no compatible"
+
+
+def _errors(value: Any) -> tuple[MessageError, ...]:
+    result = []
+    for raw in _list(value):
+        raw = _dict(raw)
+        code = raw.get("code")
+        details = _dict(raw.get("error_data")).get("details") or raw.get("details")
+        result.append(
+            MessageError(
+                code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+                title=_str(raw.get("title")) or _str(raw.get("message")) or "error",
+                details=_str(details),
+            )
+        )
+    return tuple(result)
+
+
+def _timestamp(value: Any) -> datetime:
+    try:
+        seconds = int(str(value))
+        return datetime.fromtimestamp(seconds, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

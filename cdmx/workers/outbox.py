@@ -1,0 +1,92 @@
+"""The outbox sender: sends accepted replies through the Graph API, in order, within rate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cdmx.actions.outbox import SendJob, claim_sends, do_record_send_error, do_record_sent
+from cdmx.db.engine import Database
+from cdmx.whatsapp.errors import GraphError
+from cdmx.whatsapp.graph import GraphClient
+from cdmx.workers.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 0.5  # retries come due without a wake-up; this is how soon they go
+
+
+class OutboxSender:
+    """Claims head-of-conversation rows and sends them, one task per row, rate limited."""
+
+    def __init__(
+        self,
+        db: Database,
+        graph: GraphClient,
+        *,
+        token_for: Callable[[str], str],
+        rate_per_second: float,
+    ) -> None:
+        self.db = db
+        self.graph = graph
+        self.token_for = token_for
+        self.rate_per_second = rate_per_second
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def _limiter(self, phone_number_id: str) -> RateLimiter:
+        if phone_number_id not in self._limiters:
+            self._limiters[phone_number_id] = RateLimiter(self.rate_per_second)
+        return self._limiters[phone_number_id]
+
+    async def send_batch(self) -> int:
+        """Claim and send what is due; returns how many rows were attempted."""
+        jobs = await asyncio.to_thread(self._claim)
+        if jobs:
+            await asyncio.gather(*(self._send(job) for job in jobs))
+        return len(jobs)
+
+    def _claim(self) -> list[SendJob]:
+        with self.db.write() as session:
+            return claim_sends(session, datetime.now(UTC))
+
+    async def _send(self, job: SendJob) -> None:
+        await self._limiter(job.phone_number_id).acquire()
+        try:
+            result = await self.graph.send_message(
+                job.phone_number_id, self.token_for(job.phone_number_id), job.body
+            )
+        except GraphError as error:
+            outcome = await asyncio.to_thread(self._record_error, job, error)
+            log.log(
+                logging.WARNING if outcome != "retry" else logging.INFO,
+                "outbox %s (message %s) attempt %s: %s → %s",
+                job.outbox_id, job.message_id, job.attempts, error, outcome,
+            )  # fmt: skip
+            return
+        await asyncio.to_thread(self._record_sent, job, result.wamid)
+
+    def _record_sent(self, job: SendJob, wamid: str) -> None:
+        with self.db.write() as session:
+            do_record_sent(session, job, wamid)
+
+    def _record_error(self, job: SendJob, error: GraphError) -> str:
+        with self.db.write() as session:
+            return do_record_send_error(session, job, error)
+
+    async def run(self, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
+        """Send whenever woken (a reply was accepted) and poll for due retries."""
+        while not stop.is_set():
+            wakeup.clear()
+            try:
+                attempted = await self.send_batch()
+            except Exception:
+                log.exception("outbox sender failed; retrying shortly")
+                attempted = 0
+            if attempted:
+                continue
+            try:
+                await asyncio.wait_for(wakeup.wait(), timeout=IDLE_POLL_SECONDS)
+            except TimeoutError:
+                pass
