@@ -93,6 +93,7 @@ def _migrate(_: argparse.Namespace) -> int:
 def _apply_migrations(settings: Settings) -> None:
     from cdmx.db.migrate import upgrade
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         upgrade(settings.database_url)
     except Exception as exc:  # an unreachable or broken database is an operator's problem
@@ -175,7 +176,10 @@ def _simulator(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         throttle_per_second=args.throttle_per_second,
     )
-    uvicorn.run(create_simulator_app(config), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_simulator_app(config), host=args.host, port=args.port, log_level="warning",
+        timeout_graceful_shutdown=3,
+    )  # fmt: skip
     return 0
 
 

@@ -1,0 +1,373 @@
+"""Meta's Graph API as the simulator serves it: /messages, message templates, fault settings."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cdmx.simulator.faults import Fault
+from cdmx.simulator.state import GraphRequest, Simulator, canonical_wa_id
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+MEDIA_TYPES = ("audio", "document", "image", "sticker", "video")
+KNOWN_TYPES = (
+    "audio", "contacts", "document", "image", "interactive", "location", "reaction",
+    "sticker", "template", "text", "video",
+)  # fmt: skip
+VERSION = re.compile(r"v\d+\.0")
+
+SAMPLE_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "name": "bienvenida",
+        "language": "es_MX",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "parameter_format": "POSITIONAL",
+        "id": "300000000000001",
+        "components": [
+            {
+                "type": "BODY",
+                "text": "¡Hola {{1}}! Gracias por escribirnos. ¿En qué podemos ayudarte hoy?",
+                "example": {"body_text": [["Ana"]]},
+            },
+            {"type": "FOOTER", "text": "WhatsApp CDMX"},
+        ],
+    },
+    {
+        "name": "hello_world",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "parameter_format": "POSITIONAL",
+        "id": "300000000000002",
+        "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "Hello World"},
+            {
+                "type": "BODY",
+                "text": "Welcome and congratulations!! This message demonstrates your ability "
+                "to send a WhatsApp message notification from the Cloud API, hosted by Meta. "
+                "Thank you for taking the time to test with us.",
+            },
+            {"type": "FOOTER", "text": "WhatsApp Business Platform sample message"},
+        ],
+    },
+]
+
+
+def find_template(name: str, language: str) -> dict[str, Any] | None:
+    """The approved sample template with this name and exact locale."""
+    for template in SAMPLE_TEMPLATES:
+        if template["name"] == name and template["language"] == language:
+            return template
+    return None
+
+
+def render_template(template: dict[str, Any], parameters: list[str]) -> str:
+    """The text a customer sees for a template, with positional body parameters filled in."""
+    parts = []
+    for component in template["components"]:
+        text = component.get("text", "")
+        if component["type"] == "BODY":
+            for index, value in enumerate(parameters, start=1):
+                text = text.replace("{{" + str(index) + "}}", value)
+        if component["type"] in ("HEADER", "BODY"):
+            parts.append(text)
+    return "\n".join(parts)
+
+
+class GraphError(Exception):
+    """A Graph API error, rendered in Meta's `{"error": {...}}` envelope."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        http_status: int = 400,
+        details: str | None = None,
+        error_type: str = "OAuthException",
+        subcode: int | None = None,
+        is_transient: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.details = details
+        self.error_type = error_type
+        self.subcode = subcode
+        self.is_transient = is_transient
+
+    @classmethod
+    def from_fault(cls, fault: Fault) -> GraphError:
+        """The error an injected fault answers with."""
+        return cls(
+            fault.code,
+            fault.message,
+            http_status=fault.http_status,
+            details=fault.details,
+            is_transient=fault.is_transient,
+        )
+
+    def response(self) -> JSONResponse:
+        """The HTTP response Meta would send."""
+        error: dict[str, Any] = {
+            "message": self.message,
+            "type": self.error_type,
+            "code": self.code,
+        }
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.details is not None:
+            error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
+        if self.is_transient is not None:
+            error["is_transient"] = self.is_transient
+        error["fbtrace_id"] = "A" + secrets.token_urlsafe(18)
+        return JSONResponse({"error": error}, status_code=self.http_status)
+
+
+def invalid(message: str, details: str | None = None) -> GraphError:
+    """Meta's code 100, invalid parameter."""
+    return GraphError(100, f"(#100) {message}", details=details)
+
+
+def graph_routes() -> list[Route]:
+    """The Graph API routes, plus the simulator's own fault settings."""
+    return [
+        Route("/_sim/faults", get_faults, methods=["GET"]),
+        Route("/_sim/faults", set_faults, methods=["POST"]),
+        Route("/{version}/{phone_number_id}/messages", post_messages, methods=["POST"]),
+        Route("/{version}/{waba_id}/message_templates", list_templates, methods=["GET"]),
+    ]
+
+
+async def post_messages(request: Request) -> JSONResponse:
+    """Send a message, or mark one read, the way Meta's /messages endpoint does."""
+    sim: Simulator = request.app.state.simulator
+    version = request.path_params["version"]
+    record = GraphRequest(
+        body=await _json(request),
+        received_at=sim.clock(),
+        version=version,
+        phone_number_id=request.path_params["phone_number_id"],
+    )
+    sim.sent_requests.append(record)
+    await sim.faults.delay()
+    try:
+        response = _handle_messages(request, sim, record)
+    except GraphError as error:
+        response = error.response()
+    record.status_code = response.status_code
+    return response
+
+
+async def list_templates(request: Request) -> JSONResponse:
+    """The business account's message templates (two approved samples)."""
+    sim: Simulator = request.app.state.simulator
+    await sim.faults.delay()
+    try:
+        _check_path(request, sim, "waba_id", sim.config.waba_id, "get")
+    except GraphError as error:
+        return error.response()
+    name = request.query_params.get("name")
+    data = [t for t in SAMPLE_TEMPLATES if name is None or t["name"] == name]
+    paging = {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}
+    return JSONResponse({"data": data, "paging": paging})
+
+
+async def get_faults(request: Request) -> JSONResponse:
+    """The current fault settings."""
+    sim: Simulator = request.app.state.simulator
+    return JSONResponse(sim.faults.snapshot())
+
+
+async def set_faults(request: Request) -> JSONResponse:
+    """Change fault settings at runtime (any subset of the keys)."""
+    sim: Simulator = request.app.state.simulator
+    body = await _json(request)
+    try:
+        if not isinstance(body, dict):
+            raise ValueError("expected a JSON object")
+        sim.faults.update(body)
+    except ValueError as error:
+        return JSONResponse({"error": {"code": "invalid_faults", "message": str(error)}}, 400)
+    return JSONResponse(sim.faults.snapshot())
+
+
+def _handle_messages(request: Request, sim: Simulator, record: GraphRequest) -> JSONResponse:
+    _check_path(request, sim, "phone_number_id", sim.config.phone_number_id, "post")
+    body = record.body
+    if not isinstance(body, dict) or "messaging_product" not in body:
+        raise invalid("The parameter messaging_product is required.")
+    if body["messaging_product"] != "whatsapp":
+        got = body["messaging_product"]
+        raise invalid(f'Param messaging_product must be one of {{WHATSAPP}} - got "{got}".')
+    if body.get("status") == "read":
+        return _mark_read(sim, body)
+    fault = sim.faults.check_send()
+    if fault is not None:
+        raise GraphError.from_fault(fault)
+    to = body.get("to")
+    if not isinstance(to, str) or not to.strip():
+        raise invalid("The parameter to is required.")
+    wa_id = canonical_wa_id(to)
+    if not 8 <= len(wa_id) <= 15:
+        raise invalid("Invalid parameter", details=f"Invalid phone number in 'to': {to!r}")
+    if body.get("recipient_type", "individual") != "individual":
+        raise invalid("Param recipient_type must be individual (groups are not simulated).")
+    # Meta treats a missing type as text.
+    kind = body.get("type", "text")
+    if kind not in KNOWN_TYPES:
+        allowed = ", ".join(t.upper() for t in KNOWN_TYPES)
+        raise invalid(f'Param type must be one of {{{allowed}}} - got "{kind}".')
+    text, category = _content(kind, body.get(kind))
+    context = body.get("context")
+    opaque = body.get("biz_opaque_callback_data")
+    message = sim.accept_outbound(
+        wa_id,
+        type=kind,
+        text=text,
+        version=record.version,
+        category=category,
+        context_id=context.get("message_id") if isinstance(context, dict) else None,
+        biz_opaque_callback_data=opaque if isinstance(opaque, str) else None,
+    )
+    return JSONResponse(
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": wa_id}],
+            "messages": [{"id": message.wamid}],
+        },
+        # Queued only once the response is on its way, so statuses trail the wamid.
+        background=BackgroundTask(sim.schedule_statuses, message),
+    )
+
+
+def _mark_read(sim: Simulator, body: dict[str, Any]) -> JSONResponse:
+    message_id = body.get("message_id")
+    if not isinstance(message_id, str) or not message_id:
+        raise invalid("The parameter message_id is required.")
+    typing = isinstance(body.get("typing_indicator"), dict)
+    # Unknown but wamid-shaped ids are accepted: the app may replay ids from fixtures.
+    if not sim.business_reads(message_id, typing=typing) and not message_id.startswith("wamid."):
+        raise invalid("Invalid parameter", details=f"Invalid message_id: {message_id!r}")
+    return JSONResponse({"success": True})
+
+
+def _check_path(request: Request, sim: Simulator, param: str, expected: str, verb: str) -> None:
+    version = request.path_params["version"]
+    if not VERSION.fullmatch(version):
+        raise GraphError(2500, f"Unknown path components: /{version}")
+    sim.versions_seen.add(version)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        token.strip().encode(), sim.config.access_token.encode()
+    ):
+        raise GraphError(
+            190, "Invalid OAuth access token - Cannot parse access token", http_status=401
+        )
+    object_id = request.path_params[param]
+    if object_id != expected:
+        raise GraphError(
+            100,
+            f"Unsupported {verb} request. Object with ID '{object_id}' does not exist, cannot be "
+            "loaded due to missing permissions, or does not support this operation. Please read "
+            "the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            error_type="GraphMethodException",
+            subcode=33,
+        )
+
+
+def _content(kind: str, obj: Any) -> tuple[str, str]:
+    """The text the customer will see and the pricing category, or a GraphError."""
+    if kind == "contacts":
+        if not isinstance(obj, list) or not obj:
+            raise invalid("The parameter contacts is required.")
+        names = [str(_dig(card, "name", "formatted_name") or "") for card in obj]
+        return "👤 " + ", ".join(names), "service"
+    if not isinstance(obj, dict):
+        raise invalid(f"The parameter {kind} is required.")
+    if kind == "text":
+        body = obj.get("body")
+        if not isinstance(body, str) or not body:
+            raise invalid("The parameter text['body'] is required.")
+        if len(body) > TEXT_LIMIT:
+            raise invalid(
+                f"Param text['body'] must be at most {TEXT_LIMIT} characters long.",
+                details=f"The text body has {len(body)} characters; the limit is {TEXT_LIMIT}.",
+            )
+        return body, "service"
+    if kind == "template":
+        return _template_text(obj)
+    if kind in MEDIA_TYPES:
+        if not obj.get("id") and not obj.get("link"):
+            raise invalid(f"Param {kind} must contain either id or link.")
+        caption = obj.get("caption")
+        if isinstance(caption, str) and len(caption) > CAPTION_LIMIT:
+            raise invalid(f"Param {kind}['caption'] must be at most {CAPTION_LIMIT} characters.")
+        label = obj.get("filename") if kind == "document" else None
+        return str(caption or label or f"[{kind}]"), "service"
+    if kind == "location":
+        if "latitude" not in obj or "longitude" not in obj:
+            raise invalid("The parameters location['latitude'] and ['longitude'] are required.")
+        place = obj.get("name") or obj.get("address") or f"{obj['latitude']}, {obj['longitude']}"
+        return f"📍 {place}", "service"
+    if kind == "reaction":
+        if not isinstance(obj.get("message_id"), str):
+            raise invalid("The parameter reaction['message_id'] is required.")
+        return str(obj.get("emoji", "")), "service"
+    # interactive: show the body and the choices; answering them is a later feature.
+    body = obj.get("body")
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        raise invalid("The parameter interactive['body']['text'] is required.")
+    buttons = _dig(obj, "action", "buttons")
+    if not isinstance(buttons, list):
+        buttons = []
+    choices = [f"[{_dig(button, 'reply', 'title') or ''}]" for button in buttons]
+    return "\n".join([body["text"], *choices]), "service"
+
+
+def _template_text(obj: dict[str, Any]) -> tuple[str, str]:
+    name = obj.get("name")
+    language = obj.get("language")
+    if not isinstance(name, str) or not name:
+        raise invalid("The parameter template['name'] is required.")
+    if not isinstance(language, dict) or not isinstance(language.get("code"), str):
+        raise invalid("The parameter template['language']['code'] is required.")
+    template = find_template(name, language["code"])
+    if template is None:
+        raise GraphError(
+            132001,
+            "(#132001) Template name does not exist in the translation",
+            details=f"template name ({name}) does not exist in {language['code']}",
+        )
+    parameters: list[str] = []
+    components = obj.get("components")
+    for component in components if isinstance(components, list) else []:
+        if _dig(component, "type") == "body" and isinstance(_dig(component, "parameters"), list):
+            parameters += [str(_dig(p, "text") or "") for p in component["parameters"]]
+    return render_template(template, parameters), str(template["category"]).lower()
+
+
+def _dig(value: Any, *keys: str) -> Any:
+    """value[k1][k2]…, or None as soon as a level is not a dict: bodies are untrusted."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None

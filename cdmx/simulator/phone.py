@@ -1,0 +1,153 @@
+"""The customer phone page: its HTML, its JSON API and its live event stream (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from cdmx.simulator.state import Simulator, canonical_wa_id, on_phone
+
+HERE = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+DEFAULT_WA_ID = "5215512345678"
+DEFAULT_NAME = "Cliente Demo"
+# Inbound text has no documented cap; this only stops a runaway paste from eating memory.
+MAX_TEXT = 65536
+HEARTBEAT_SECONDS = 15.0
+
+
+def phone_routes() -> list[BaseRoute]:
+    """The phone page, its API and its static files."""
+    return [
+        Route("/", home),
+        Route("/phone", page),
+        Route("/phone/api/send", api_send, methods=["POST"]),
+        Route("/phone/api/messages", api_messages),
+        Route("/phone/api/read", api_read, methods=["POST"]),
+        Route("/phone/api/events", api_events),
+        Mount("/phone/static", StaticFiles(directory=HERE / "static"), name="phone-static"),
+    ]
+
+
+async def home(request: Request) -> Response:
+    """Send visitors of the bare address to the phone."""
+    return RedirectResponse("/phone", status_code=307)
+
+
+async def page(request: Request) -> Response:
+    """The phone page itself."""
+    sim: Simulator = request.app.state.simulator
+    context = {
+        "default_wa_id": DEFAULT_WA_ID,
+        "default_name": DEFAULT_NAME,
+        "business_number": sim.config.display_phone_number,
+    }
+    return TEMPLATES.TemplateResponse(request, "phone.html", context)
+
+
+async def api_send(request: Request) -> JSONResponse:
+    """The customer sends a text: `{wa_id, name, text}` → `{wamid, wa_id}`."""
+    sim: Simulator = request.app.state.simulator
+    body = await _json(request)
+    wa_id = _wa_id(body.get("wa_id"))
+    text = body.get("text")
+    name = body.get("name") or DEFAULT_NAME
+    if wa_id is None:
+        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        return _error("invalid_text", f"text must be 1 to {MAX_TEXT} characters")
+    if not isinstance(name, str) or len(name) > 256:
+        return _error("invalid_name", "name must be text of at most 256 characters")
+    # Do not wait for the app: the page must not hang while webhooks are being retried.
+    wamid = await sim.customer_sends_text(wa_id, name, text, wait=False)
+    return JSONResponse({"wamid": wamid, "wa_id": wa_id})
+
+
+async def api_messages(request: Request) -> JSONResponse:
+    """The chat as the customer's phone shows it."""
+    sim: Simulator = request.app.state.simulator
+    wa_id = _wa_id(request.query_params.get("wa_id"))
+    if wa_id is None:
+        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+    return JSONResponse({"messages": sim.phone_messages(wa_id)})
+
+
+async def api_read(request: Request) -> JSONResponse:
+    """The customer is looking at the chat: the replies on screen become read."""
+    sim: Simulator = request.app.state.simulator
+    body = await _json(request)
+    wa_id = _wa_id(body.get("wa_id"))
+    if wa_id is None:
+        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+    await sim.customer_reads(wa_id, wait=False, only_delivered=True)
+    return JSONResponse({"ok": True})
+
+
+async def api_events(request: Request) -> Response:
+    """A Server-Sent Events stream of the chat: a snapshot, then each change."""
+    sim: Simulator = request.app.state.simulator
+    wa_id = _wa_id(request.query_params.get("wa_id"))
+    if wa_id is None:
+        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+    return StreamingResponse(
+        event_stream(sim, wa_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def event_stream(
+    sim: Simulator, wa_id: str, *, heartbeat: float = HEARTBEAT_SECONDS
+) -> AsyncIterator[str]:
+    """The SSE frames for one phone page; ends when the simulator stops."""
+    queue = sim.subscribe(wa_id)
+    try:
+        # A full snapshot first, so a (re)connecting page never misses what happened between
+        # loading and subscribing; bubbles are keyed by wamid, so repeats are harmless.
+        yield _frame("snapshot", {"messages": sim.phone_messages(wa_id)})
+        while True:
+            try:
+                event, data = await asyncio.wait_for(queue.get(), heartbeat)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if event == "close":
+                return
+            if event == "message" and not on_phone(data):
+                continue
+            yield _frame(event, data)
+    finally:
+        sim.unsubscribe(wa_id, queue)
+
+
+def _frame(event: str, data: Any) -> str:
+    # json.dumps never emits a raw newline, so one data: line is always enough.
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _wa_id(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    wa_id = canonical_wa_id(value)
+    return wa_id if 8 <= len(wa_id) <= 15 else None
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error(code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=400)

@@ -1,0 +1,142 @@
+"""Routing and the life of a conversation: open, assign, queue, take, transfer, close."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from cdmx.actions.assignment import (
+    do_close_conversation,
+    do_take_conversation,
+    do_transfer_conversation,
+)
+from cdmx.actions.messages import do_record_inbound_message
+from cdmx.actions.users import do_set_availability
+from cdmx.db.engine import Database
+from cdmx.db.tables import Channel, Conversation, Event, Message, User
+from cdmx.whatsapp.payload import parse_update
+from tests.factories import text_message
+
+
+def receive(db: Database, text: str = "hola", wa_id: str = "5215512345678") -> Conversation:
+    """Record one inbound text through the real parser and action; return its conversation."""
+    inbound = parse_update(json.dumps(text_message(text, wa_id=wa_id)).encode()).messages[0]
+    with db.write() as session:
+        channel = session.scalars(select(Channel)).one()
+        message = do_record_inbound_message(session, channel, inbound)
+        assert message is not None
+        conversation = session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        return conversation
+
+
+def test_new_conversation_goes_to_the_available_agent_with_fewest_open(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    busy = make_user(name="Busy")
+    idle = make_user(name="Idle")
+    make_user(name="Away", availability="away")
+    first = receive(db, wa_id="5215500000001")
+    assert first.assignee_id == busy.id  # both at zero: lowest id (never assigned) wins
+    second = receive(db, wa_id="5215500000002")
+    assert second.assignee_id == idle.id
+    third = receive(db, wa_id="5215500000003")
+    assert third.assignee_id in (busy.id, idle.id)
+
+
+def test_with_nobody_available_it_waits_and_goes_to_the_first_agent_who_comes(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    agent = make_user(availability="offline")
+    queued = [receive(db, wa_id=f"52155000000{i:02d}") for i in range(3)]
+    assert {c.status for c in queued} == {"queued"}
+    with db.write() as session:
+        do_set_availability(session, agent.id, "available")
+    with db.read() as session:
+        statuses = session.execute(select(Conversation.status, Conversation.assignee_id)).all()
+    assert statuses == [("assigned", agent.id)] * 3
+
+
+def test_the_next_message_stays_in_the_same_conversation_with_the_same_agent(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    make_user()
+    make_user()
+    first = receive(db, "hola")
+    again = receive(db, "¿sigues ahí?")
+    assert again.id == first.id
+    assert again.assignee_id == first.assignee_id
+    assert again.unread_count == 2
+
+
+def test_after_a_close_the_customer_returns_to_the_previous_agent(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    ana = make_user(name="Ana")
+    make_user(name="Beto")
+    first = receive(db)
+    assert first.assignee_id == ana.id
+    receive(db, wa_id="5215599999999")  # Beto now has one, Ana has one
+    with db.write() as session:
+        user = session.get(User, ana.id)
+        assert user is not None
+        do_close_conversation(session, user, first.id)
+    # Ana has fewer open conversations than Beto now, so make her the busier one first.
+    receive(db, wa_id="5215588888888")
+    returning = receive(db)
+    assert returning.id != first.id
+    assert returning.assignee_id == ana.id
+
+
+def test_take_transfer_and_close_emit_snapshots_to_the_right_people(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    ana = make_user(name="Ana", availability="offline")
+    beto = make_user(name="Beto", availability="offline")
+    conversation = receive(db)
+    assert conversation.status == "queued"
+    with db.write() as session:
+        do_take_conversation(session, session.get(User, ana.id), conversation.id)  # type: ignore[arg-type]
+    with db.write() as session:
+        do_transfer_conversation(session, session.get(User, ana.id), conversation.id, beto.id)  # type: ignore[arg-type]
+    with db.write() as session:
+        do_close_conversation(session, session.get(User, beto.id), conversation.id)  # type: ignore[arg-type]
+    with db.read() as session:
+        events = session.scalars(
+            select(Event).where(Event.conversation_id == conversation.id).order_by(Event.id)
+        ).all()
+    kinds = [(e.type, e.audience) for e in events]
+    assert kinds == [
+        ("conversation.created", None),
+        ("message.created", None),
+        ("conversation.assigned", [ana.id]),
+        ("conversation.assigned", [ana.id, beto.id]),  # Ana must learn it left her list
+        ("conversation.closed", [beto.id]),
+    ]
+    assert events[-1].data["conversation"]["status"] == "closed"
+    assert events[-2].data["conversation"]["assignee_name"] == "Beto"
+
+
+def test_twenty_concurrent_first_messages_make_one_conversation(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    make_user()
+    updates = [
+        parse_update(json.dumps(text_message(f"mensaje {i}", wa_id="5215577777777")).encode())
+        for i in range(20)
+    ]
+
+    def record(index: int) -> None:
+        with db.write() as session:
+            channel = session.scalars(select(Channel)).one()
+            do_record_inbound_message(session, channel, updates[index].messages[0])
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(record, range(20)))
+    with db.read() as session:
+        assert session.scalar(select(func.count(Conversation.id))) == 1
+        assert session.scalar(select(func.count(Message.id))) == 20
+        assert session.scalar(select(Conversation.unread_count)) == 20

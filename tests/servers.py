@@ -1,0 +1,60 @@
+"""Real HTTP servers for tests: an ASGI app under uvicorn on a free local port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _config(app: Any, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+        timeout_graceful_shutdown=1,
+    )  # fmt: skip
+
+
+@asynccontextmanager
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """Run ``app`` in this event loop; yields its base URL; stops it afterwards."""
+    port = port or free_port()
+    server = uvicorn.Server(_config(app, port))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextmanager
+def serving_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
+    """Run ``app`` in its own thread and loop (for sync tests such as browser tests)."""
+    port = port or free_port()
+    server = uvicorn.Server(_config(app, port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("server did not start")
+        threading.Event().wait(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
