@@ -45,12 +45,16 @@ def find_or_open_conversation(
 
 
 def _open_conversation(session: Session, channel_id: int, contact_id: int) -> Conversation | None:
+    # Locked for the rest of the transaction: concurrent messages of one conversation update
+    # its counters one after the other instead of losing each other's increments.
     return session.scalar(
-        select(Conversation).where(
+        select(Conversation)
+        .where(
             Conversation.channel_id == channel_id,
             Conversation.contact_id == contact_id,
             Conversation.status != ConversationStatus.CLOSED,
         )
+        .with_for_update()
     )
 
 

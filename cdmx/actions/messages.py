@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ from cdmx.queries.messages import message_snapshot
 from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
 
 TEXT_LIMIT = 4096  # Meta's limit on a text message body
+LATE_MESSAGE_SLACK = timedelta(seconds=5)
 
 
 def do_record_inbound_message(
@@ -59,8 +60,12 @@ def do_record_inbound_message(
             session.add(message)
     except IntegrityError:
         return None  # the same wamid inside another body, stored by someone else first
-    if conversation.last_message_at is None or inbound.timestamp >= conversation.last_message_at:
-        conversation.last_message_at = inbound.timestamp
+    last = conversation.last_message_at
+    # Meta's timestamps have one-second resolution while ours have microseconds, so a reply
+    # stored a moment ago can look "newer" than the customer's answer to it; only a message
+    # clearly older (a late redelivery) leaves the conversation's last message alone.
+    if last is None or inbound.timestamp >= last - LATE_MESSAGE_SLACK:
+        conversation.last_message_at = max(last, inbound.timestamp) if last else inbound.timestamp
         conversation.last_message_id = message.id
     if conversation.last_inbound_at is None or inbound.timestamp > conversation.last_inbound_at:
         conversation.last_inbound_at = inbound.timestamp
