@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cdmx.actions.events import emit
 from cdmx.db.tables import Channel, Contact, Conversation, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CLOSED, CONVERSATION_UPDATED
 from cdmx.domain.routing import AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.conversations import can_see, conversation_snapshot
@@ -101,7 +102,7 @@ def do_route_conversation(session: Session, conversation: Conversation, now: dat
         _available_loads(session), previous_agent_id=_previous_agent(session, conversation)
     )
     if agent_id is not None:
-        _assign(session, conversation, agent_id, now, event="conversation.assigned")
+        _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED)
 
 
 def do_assign_queued(session: Session, now: datetime) -> int:
@@ -165,7 +166,7 @@ def do_take_conversation(session: Session, user: User, conversation_id: int) -> 
         return conversation
     if conversation.status == ConversationStatus.ASSIGNED and user.role == Role.AGENT:
         raise Conflict("already_assigned", "Another agent already has this conversation.")
-    _assign(session, conversation, user.id, datetime.now(UTC), event="conversation.assigned")
+    _assign(session, conversation, user.id, datetime.now(UTC), event=CONVERSATION_ASSIGNED)
     return conversation
 
 
@@ -183,7 +184,7 @@ def do_transfer_conversation(
         raise Invalid("unknown_agent", f"No active agent {agent_id}.")
     if target.id == conversation.assignee_id:
         return conversation
-    _assign(session, conversation, target.id, datetime.now(UTC), event="conversation.assigned")
+    _assign(session, conversation, target.id, datetime.now(UTC), event=CONVERSATION_ASSIGNED)
     return conversation
 
 
@@ -198,7 +199,7 @@ def do_close_conversation(session: Session, user: User, conversation_id: int) ->
     conversation.closed_at = datetime.now(UTC)
     conversation.unread_count = 0
     session.flush()
-    emit_conversation(session, conversation, "conversation.closed")
+    emit_conversation(session, conversation, CONVERSATION_CLOSED)
     return conversation
 
 
@@ -210,4 +211,4 @@ def do_mark_conversation_read(session: Session, user: User, conversation_id: int
     if conversation.unread_count:
         conversation.unread_count = 0
         session.flush()
-        emit_conversation(session, conversation, "conversation.updated")
+        emit_conversation(session, conversation, CONVERSATION_UPDATED)

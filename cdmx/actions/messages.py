@@ -18,6 +18,7 @@ from cdmx.actions.contacts import do_upsert_contact
 from cdmx.actions.events import emit, wake
 from cdmx.db.tables import Channel, Conversation, EarlyStatus, Message, OutboxItem, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
+from cdmx.domain.events import CONVERSATION_CREATED, MESSAGE_CREATED, MESSAGE_UPDATED
 from cdmx.domain.states import (
     STATUS_FAILED,
     STATUS_RECEIVED,
@@ -72,9 +73,9 @@ def do_record_inbound_message(
     conversation.unread_count += 1
     session.flush()
     if created:
-        emit_conversation(session, conversation, "conversation.created")
+        emit_conversation(session, conversation, CONVERSATION_CREATED)
         do_route_conversation(session, conversation, now)
-    emit_message(session, conversation, message, "message.created")
+    emit_message(session, conversation, message, MESSAGE_CREATED)
     return message
 
 
@@ -82,7 +83,7 @@ def emit_message(
     session: Session, conversation: Conversation, message: Message, type_: str
 ) -> None:
     data: dict[str, Any] = {"message": message_snapshot(session, message)}
-    if type_ == "message.created":
+    if type_ == MESSAGE_CREATED:
         data["conversation"] = conversation_snapshot(session, conversation.id)
     emit(
         session, type_, data, conversation_id=conversation.id,
@@ -129,7 +130,7 @@ def advance_status(session: Session, message: Message, update: StatusUpdate) -> 
     session.flush()
     conversation = session.get(Conversation, message.conversation_id)
     assert conversation is not None
-    emit_message(session, conversation, message, "message.updated")
+    emit_message(session, conversation, message, MESSAGE_UPDATED)
     return True
 
 
@@ -205,6 +206,6 @@ def do_send_text(
     conversation.last_message_at = now
     conversation.last_message_id = message.id
     session.flush()
-    emit_message(session, conversation, message, "message.created")
+    emit_message(session, conversation, message, MESSAGE_CREATED)
     wake(session, "outbox")
     return message

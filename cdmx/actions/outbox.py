@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from cdmx.actions.channels import do_set_channel_health
 from cdmx.actions.messages import advance_status, apply_early_statuses, emit_message
 from cdmx.db.tables import Channel, Contact, Conversation, Message, OutboxItem
+from cdmx.domain.events import MESSAGE_UPDATED
 from cdmx.domain.identity import e164
 from cdmx.domain.states import STATUS_FAILED
 from cdmx.whatsapp.errors import AuthFailed, GraphError, Retryable, Throttled
@@ -142,7 +143,7 @@ def do_record_send_error(session: Session, job: SendJob, error: GraphError) -> s
     session.flush()
     conversation = session.get(Conversation, message.conversation_id)
     assert conversation is not None
-    emit_message(session, conversation, message, "message.updated")
+    emit_message(session, conversation, message, MESSAGE_UPDATED)
     return "failed"
 
 

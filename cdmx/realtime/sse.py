@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, User
+from cdmx.domain.events import HELLO, RESET
 from cdmx.domain.states import Role
 from cdmx.realtime.bus import EventBus, PublishedEvent
 
@@ -76,10 +77,10 @@ async def event_stream(
         missed, reset, newest = await run_in_threadpool(_replay, db, last_event_id)
         sent = last_event_id
         if reset:
-            yield format_event(newest, "reset", {"reason": "missed too much"})
+            yield format_event(newest, RESET, {"reason": "missed too much"})
             sent = newest
         elif last_event_id <= 0:
-            yield format_event(newest, "hello", {"user_id": user.id})
+            yield format_event(newest, HELLO, {"user_id": user.id})
             sent = newest
         for event in missed:
             if visible_to(user, event):
@@ -87,7 +88,7 @@ async def event_stream(
             sent = event.id
         while not stopping.is_set():
             if subscription.overflowed:
-                yield format_event(sent, "reset", {"reason": "too slow"})
+                yield format_event(sent, RESET, {"reason": "too slow"})
                 return
             try:
                 event = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)

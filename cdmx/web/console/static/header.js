@@ -1,0 +1,128 @@
+// The open conversation's header: who, which number, status, assignee, the 24-hour
+// window, and the actions Tomar / Transferir / Cerrar.
+import { api } from "./api.js";
+import { t } from "./i18n.js";
+import { isMine, isSupervisor, putConversation, state } from "./store.js";
+import { displayPhone, formatDuration, formatFull, msUntil } from "./format.js";
+import { avatarFor, contactLabel } from "./inbox.js";
+import { toast } from "./toast.js";
+
+const $ = (id) => document.getElementById(id);
+const name = $("conversation-name");
+const waId = $("conversation-wa-id");
+const number = $("conversation-number");
+const avatar = $("conversation-avatar");
+const status = $("conversation-status");
+const assignee = $("conversation-assignee");
+const takeButton = $("take-button");
+const closeButton = $("close-button");
+const transferWrap = $("transfer-wrap");
+const transferSelect = $("transfer-select");
+const windowStatus = $("window-status");
+
+let current = null;
+
+async function act(button, path, body) {
+  const id = current.id;
+  button.disabled = true;
+  try {
+    const conversation = await api.post(`/api/v1/conversations/${id}/${path}`, body);
+    if (conversation) putConversation(conversation);
+    return conversation;
+  } catch (error) {
+    toast(error.message, { error: true });
+    return null;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+export function setupHeader({ onBack, onTaken }) {
+  $("back-button").addEventListener("click", onBack);
+  takeButton.addEventListener("click", async () => {
+    if (current && (await act(takeButton, "take"))) onTaken();
+  });
+  closeButton.addEventListener("click", () => {
+    if (current) act(closeButton, "close");
+  });
+  transferSelect.addEventListener("change", async () => {
+    const agentId = Number(transferSelect.value);
+    if (!current || !agentId) return;
+    const agent = state.agents.get(agentId);
+    const done = await act(transferSelect, "transfer", { agent_id: agentId });
+    transferSelect.value = "";
+    if (done && agent) toast(t("transfer_done", { name: agent.name }));
+  });
+}
+
+function canManage(conversation) {
+  return isMine(conversation) || isSupervisor();
+}
+
+function renderTransferOptions(conversation) {
+  const agents = [...state.agents.values()]
+    .filter((agent) => agent.id !== conversation.assignee_id)
+    .sort(
+      (a, b) =>
+        (a.availability === "available" ? 0 : 1) - (b.availability === "available" ? 0 : 1) ||
+        a.name.localeCompare(b.name),
+    );
+  const placeholder = document.createElement("option");
+  placeholder.value = "";
+  placeholder.textContent = agents.length ? t("transfer_to") : t("transfer_none");
+  const options = agents.map((agent) => {
+    const option = document.createElement("option");
+    option.value = String(agent.id);
+    option.textContent = t("transfer_option", {
+      name: agent.name,
+      availability: t(`availability_${agent.availability}`),
+      count: agent.open_conversations ?? 0,
+    });
+    return option;
+  });
+  transferSelect.replaceChildren(placeholder, ...options);
+  transferSelect.value = "";
+  transferSelect.disabled = agents.length === 0;
+}
+
+export function renderWindow(conversation = current) {
+  if (!conversation) return;
+  // A closed conversation has no window worth watching.
+  windowStatus.hidden = conversation.status === "closed";
+  const left = msUntil(conversation.window_expires_at);
+  const open = left > 0;
+  windowStatus.classList.toggle("closed", !open);
+  windowStatus.classList.toggle("closing", open && left < 3_600_000);
+  windowStatus.textContent = open
+    ? t("window_open", { time: formatDuration(left) })
+    : t("window_closed");
+  windowStatus.title = conversation.window_expires_at ? formatFull(conversation.window_expires_at) : "";
+}
+
+export function renderHeader(conversation) {
+  current = conversation;
+  if (!conversation) return;
+  const contact = conversation.contact || {};
+  name.textContent = contactLabel(contact);
+  waId.textContent = contact.name ? displayPhone(contact.wa_id) : "";
+  waId.hidden = !contact.name;
+  number.textContent = conversation.number ? t("via_number", { number: conversation.number }) : "";
+  avatarFor(avatar, contact);
+
+  status.textContent = t(`status_${conversation.status}`);
+  status.dataset.status = conversation.status;
+  if (conversation.status === "assigned") {
+    assignee.textContent = isMine(conversation)
+      ? t("assigned_to_you")
+      : t("assigned_to", { name: conversation.assignee_name || "—" });
+  } else {
+    assignee.textContent = conversation.status === "queued" ? t("unassigned") : "";
+  }
+
+  const open = conversation.status !== "closed";
+  takeButton.hidden = conversation.status !== "queued";
+  transferWrap.hidden = !(open && canManage(conversation));
+  closeButton.hidden = !(open && canManage(conversation));
+  if (!transferWrap.hidden) renderTransferOptions(conversation);
+  renderWindow(conversation);
+}

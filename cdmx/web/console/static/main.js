@@ -1,0 +1,224 @@
+// Entry point: loads the state over REST, follows the event stream, wires the parts.
+import { api } from "./api.js";
+import { setupAvailability, showAvailability } from "./availability.js";
+import { setComposerConversation, setupComposer } from "./compose.js";
+import { connectEvents } from "./events.js";
+import { renderHeader, renderWindow, setupHeader } from "./header.js";
+import { renderInbox, setupInbox, showLoading } from "./inbox.js";
+import {
+  isSupervisor,
+  on,
+  putAgent,
+  putAgents,
+  putConversation,
+  replaceView,
+  setUnreadZero,
+  state,
+} from "./store.js";
+import { clearThread, doneLoading, showThread, upsertMessage, upsertMessages } from "./thread.js";
+import { toast } from "./toast.js";
+
+const consoleElement = document.getElementById("console");
+const conversationPane = document.getElementById("conversation");
+const emptyPane = document.getElementById("thread-empty");
+
+const VIEW_KEY = "cdmx.console.view";
+const views = () => (isSupervisor() ? ["mine", "queue", "all"] : ["mine", "queue"]);
+
+// Events that arrive while the state is (re)loading wait here and are applied after it,
+// so a snapshot from the REST answer never overwrites a newer one from the stream.
+let loading = true;
+let waiting = [];
+
+// Many events in one burst make one repaint.
+let frame = 0;
+function schedule() {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    renderInbox();
+    const open = state.conversations.get(state.openId);
+    if (open) {
+      renderHeader(open);
+      setComposerConversation(open);
+    }
+  });
+}
+
+async function loadView(view) {
+  const data = await api.get(`/api/v1/conversations?view=${view}`);
+  replaceView(view, data.conversations || []);
+}
+
+async function loadAgents() {
+  try {
+    const data = await api.get("/api/v1/agents");
+    putAgents(data.agents || []);
+  } catch {
+    // Only the transfer picker needs it; it will be tried again on the next reload.
+  }
+}
+
+async function markRead(id) {
+  setUnreadZero(id);
+  try {
+    await api.post(`/api/v1/conversations/${id}/read`);
+  } catch {
+    // Not worth interrupting the agent: the next read call will catch up.
+  }
+}
+
+async function loadThread(id) {
+  let conversation;
+  let data;
+  try {
+    [conversation, data] = await Promise.all([
+      api.get(`/api/v1/conversations/${id}`),
+      api.get(`/api/v1/conversations/${id}/messages`),
+    ]);
+  } catch (error) {
+    // Gone from view (taken by another agent, or a stale link): back to the list.
+    if (state.openId === id && (error.status === 403 || error.status === 404)) {
+      closeConversationPane();
+    }
+    throw error;
+  }
+  if (state.openId !== id) return;
+  putConversation(conversation);
+  upsertMessages(data.messages || []);
+  doneLoading();
+  markRead(id);
+}
+
+async function reloadAll() {
+  loading = true;
+  try {
+    state.conversations.clear();
+    const wanted = new Set(["mine", "queue", state.view]);
+    await Promise.all([...wanted].map(loadView).concat(loadAgents()));
+    // The open thread keeps its bubbles (a message still being sent among them); the
+    // server's copies merge into them by id and local_id.
+    if (state.openId != null) await loadThread(state.openId);
+  } catch (error) {
+    toast(error.message, { error: true });
+  } finally {
+    loading = false;
+    const pending = waiting;
+    waiting = [];
+    for (const [type, data] of pending) apply(type, data);
+    schedule();
+  }
+}
+
+function apply(type, data) {
+  if (type === "message.created") {
+    if (data.conversation) putConversation(data.conversation);
+    const message = data.message;
+    if (message && message.conversation_id === state.openId) {
+      const added = upsertMessage(message);
+      if (added && message.direction === "inbound" && document.visibilityState === "visible") {
+        markRead(state.openId);
+      }
+    }
+  } else if (type === "message.updated") {
+    if (data.message && data.message.conversation_id === state.openId) upsertMessage(data.message);
+  } else if (type === "agent.updated") {
+    if (data.agent) putAgent(data.agent);
+  } else if (data.conversation) {
+    putConversation(data.conversation);
+  }
+}
+
+function onEvent(type, data) {
+  if (loading) waiting.push([type, data]);
+  else apply(type, data);
+}
+
+function openConversation(id) {
+  if (!Number.isFinite(id)) return;
+  if (id === state.openId) {
+    consoleElement.dataset.pane = "thread";
+    return;
+  }
+  state.openId = id;
+  history.replaceState(null, "", `#c${id}`);
+  consoleElement.dataset.pane = "thread";
+  emptyPane.hidden = true;
+  conversationPane.hidden = false;
+  const known = state.conversations.get(id);
+  if (known) renderHeader(known);
+  setComposerConversation(known || null, { focus: true });
+  showThread(id);
+  renderInbox();
+  loadAgents();
+  loadThread(id)
+    .then(() => setComposerConversation(state.conversations.get(id) || null, { focus: true }))
+    .catch((error) => toast(error.message, { error: true }));
+}
+
+function closeConversationPane() {
+  state.openId = null;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  consoleElement.dataset.pane = "list";
+  conversationPane.hidden = true;
+  emptyPane.hidden = false;
+  clearThread();
+  setComposerConversation(null);
+  renderInbox();
+}
+
+async function selectView(view) {
+  if (!views().includes(view)) return;
+  state.view = view;
+  sessionStorage.setItem(VIEW_KEY, view);
+  renderInbox();
+  try {
+    await loadView(view);
+  } catch (error) {
+    toast(error.message, { error: true });
+  }
+}
+
+function start() {
+  const saved = sessionStorage.getItem(VIEW_KEY);
+  if (saved && views().includes(saved)) state.view = saved;
+
+  on("conversations", schedule);
+  on("agents", schedule);
+  on("me", () => showAvailability());
+
+  setupInbox({ onOpen: openConversation, onView: selectView });
+  setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
+  setupComposer();
+  setupAvailability();
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    const open = state.conversations.get(state.openId);
+    if (open && open.unread_count) markRead(open.id);
+    schedule();
+  });
+
+  // The window countdown and the list's relative times move with the clock.
+  setInterval(() => {
+    renderWindow();
+    schedule();
+  }, 30_000);
+
+  // Load once the stream is following (so nothing falls between the two), or after a
+  // short wait if it is slow to say hello; events meanwhile wait in the buffer.
+  let started = false;
+  const begin = () => {
+    if (started) return;
+    started = true;
+    const match = /^#c(\d+)$/.exec(window.location.hash);
+    reloadAll().then(() => {
+      if (match) openConversation(Number(match[1]));
+    });
+  };
+  showLoading();
+  connectEvents({ onEvent, onReset: () => (started ? reloadAll() : begin()), onReady: begin });
+  setTimeout(begin, 2000);
+}
+
+start();

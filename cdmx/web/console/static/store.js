@@ -1,0 +1,86 @@
+// What the console knows: conversation snapshots, agents, the open conversation and tab.
+// Snapshots from the API and from events replace the stored object wholesale.
+import { boot } from "./i18n.js";
+
+export const state = {
+  user: boot.user || { id: null, name: "", role: "agent", availability: "offline" },
+  view: "mine",
+  openId: null,
+  conversations: new Map(),
+  agents: new Map(),
+};
+
+const listeners = new Map();
+
+export function on(topic, fn) {
+  if (!listeners.has(topic)) listeners.set(topic, new Set());
+  listeners.get(topic).add(fn);
+}
+
+export function emit(topic, detail) {
+  for (const fn of listeners.get(topic) || []) fn(detail);
+}
+
+export function isSupervisor() {
+  return state.user.role === "supervisor" || state.user.role === "admin";
+}
+
+export function isMine(conversation) {
+  return conversation.status === "assigned" && conversation.assignee_id === state.user.id;
+}
+
+export function inView(conversation, view) {
+  if (view === "all") return true;
+  if (view === "queue") return conversation.status === "queued";
+  return isMine(conversation);
+}
+
+function activity(conversation) {
+  return Date.parse(conversation.last_message_at || conversation.created_at || 0) || 0;
+}
+
+export function conversationsIn(view) {
+  return [...state.conversations.values()]
+    .filter((conversation) => inView(conversation, view))
+    .sort((a, b) => activity(b) - activity(a) || b.id - a.id);
+}
+
+export function putConversation(conversation) {
+  state.conversations.set(conversation.id, conversation);
+  emit("conversations");
+}
+
+// The server's answer for one view is the truth for it: drop what we held for that view
+// and the server no longer lists (closed or moved while we were not listening).
+export function replaceView(view, conversations) {
+  const listed = new Set(conversations.map((conversation) => conversation.id));
+  for (const [id, conversation] of state.conversations) {
+    if (inView(conversation, view) && !listed.has(id) && id !== state.openId) {
+      state.conversations.delete(id);
+    }
+  }
+  for (const conversation of conversations) state.conversations.set(conversation.id, conversation);
+  emit("conversations");
+}
+
+export function setUnreadZero(id) {
+  const conversation = state.conversations.get(id);
+  if (conversation && conversation.unread_count) {
+    state.conversations.set(id, { ...conversation, unread_count: 0 });
+    emit("conversations");
+  }
+}
+
+export function putAgents(agents) {
+  state.agents = new Map(agents.map((agent) => [agent.id, agent]));
+  emit("agents");
+}
+
+export function putAgent(agent) {
+  state.agents.set(agent.id, agent);
+  if (agent.id === state.user.id && agent.availability) {
+    state.user = { ...state.user, availability: agent.availability };
+    emit("me");
+  }
+  emit("agents");
+}

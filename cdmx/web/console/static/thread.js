@@ -1,0 +1,195 @@
+// The middle column's messages: bubbles, day separators, ticks and failure reasons.
+// One message is one entry, found by server id or by the composer's local_id, so an
+// optimistic bubble, the POST answer and the events about it never show twice.
+import { t } from "./i18n.js";
+import { state } from "./store.js";
+import { dayKey, formatDayLabel, formatFull, formatTime, tickElement } from "./format.js";
+
+const thread = document.getElementById("thread");
+
+// Delivery only moves forward; a late "queued" answer must not undo a "read" event.
+const RANK = { received: 0, queued: 0, sent: 1, delivered: 2, read: 3, played: 3, failed: 4 };
+
+let conversationId = null;
+// Whether the reader is at the newest message; if so, stay there when the pane resizes
+// (the composer grows, a note appears) or new messages come in.
+let pinned = true;
+
+thread.addEventListener("scroll", () => {
+  pinned = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+});
+new ResizeObserver(() => {
+  if (pinned) thread.scrollTop = thread.scrollHeight;
+}).observe(thread);
+let items = [];
+let retryHandler = () => {};
+
+export function onRetry(fn) {
+  retryHandler = fn;
+}
+
+export function threadConversationId() {
+  return conversationId;
+}
+
+export function showThread(id) {
+  conversationId = id;
+  items = [];
+  pinned = true;
+  thread.replaceChildren();
+  thread.setAttribute("aria-busy", "true");
+}
+
+export function clearThread() {
+  conversationId = null;
+  items = [];
+  thread.replaceChildren();
+}
+
+function sameMessage(a, b) {
+  return (a.id != null && a.id === b.id) || (a.local_id && a.local_id === b.local_id);
+}
+
+function merge(incoming, force) {
+  const index = items.findIndex((item) => sameMessage(item, incoming));
+  if (index === -1) {
+    items.push(incoming);
+    return true;
+  }
+  const current = items[index];
+  const next = { ...current, ...incoming, local_id: incoming.local_id || current.local_id };
+  if (!force && (RANK[incoming.status] ?? 0) < (RANK[current.status] ?? 0)) {
+    next.status = current.status;
+    next.error = current.error;
+  }
+  items[index] = next;
+  return false;
+}
+
+function order(a, b) {
+  // Not yet accepted by the server: last, in the order typed.
+  if ((a.id == null) !== (b.id == null)) return a.id == null ? 1 : -1;
+  return Date.parse(a.created_at) - Date.parse(b.created_at) || (a.id ?? 0) - (b.id ?? 0);
+}
+
+// Returns true when the message was new to the open thread.
+export function upsertMessages(messages, { force = false } = {}) {
+  let added = false;
+  let mine = false;
+  for (const message of messages) {
+    if (message.conversation_id !== conversationId) continue;
+    if (merge(message, force)) {
+      added = true;
+      if (message.direction === "outbound" && message.author?.id === state.user.id) mine = true;
+    }
+  }
+  render(mine);
+  return added;
+}
+
+export function upsertMessage(message, options) {
+  return upsertMessages([message], options);
+}
+
+export function doneLoading() {
+  thread.removeAttribute("aria-busy");
+  render(true);
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+function renderBody(message, bubble) {
+  if (message.type === "unsupported") {
+    const text = element("p", "message-text unsupported", t("message_unsupported"));
+    text.title = t("message_unsupported_hint");
+    bubble.append(text);
+    return;
+  }
+  if (message.text) {
+    if (message.type !== "text" && message.summary) {
+      bubble.append(element("p", "message-summary", message.summary));
+    }
+    bubble.append(element("p", "message-text", message.text));
+    return;
+  }
+  bubble.append(element("p", "message-text summary", message.summary || t("message_unsupported")));
+}
+
+function renderFailure(message, bubble) {
+  const box = element("div", "message-error");
+  box.setAttribute("role", "note");
+  if (message.client_error) {
+    box.append(element("strong", null, t("send_error", { error: message.client_error })));
+    if (message.client_retry) {
+      const retry = element("button", "link-button retry-button", t("retry"));
+      retry.type = "button";
+      retry.addEventListener("click", () => retryHandler(message));
+      box.append(retry);
+    }
+  } else {
+    const error = message.error || {};
+    const title = error.title || t("message_failed_generic");
+    box.append(element("strong", null, `${t("message_failed")}: ${title}`));
+    if (error.details && error.details !== error.title) box.append(element("span", null, error.details));
+    if (error.code != null) box.title = `${title} (${error.code})`;
+  }
+  bubble.append(box);
+}
+
+function renderMessage(message) {
+  const node = element("div", `message ${message.direction === "inbound" ? "inbound" : "outbound"}`);
+  if (message.id != null) node.dataset.id = String(message.id);
+  if (message.local_id) node.dataset.localId = message.local_id;
+  node.dataset.status = message.status;
+  node.dataset.type = message.type;
+
+  const bubble = element("div", "bubble");
+  if (message.direction === "outbound" && message.author && message.author.id !== state.user.id) {
+    bubble.append(element("p", "message-author", message.author.name));
+  }
+  renderBody(message, bubble);
+  if (message.status === "failed") renderFailure(message, bubble);
+
+  const meta = element("span", "message-meta");
+  const time = element("time", "message-time", formatTime(message.created_at));
+  time.title = formatFull(message.created_at);
+  if (message.created_at) time.dateTime = message.created_at;
+  meta.append(time);
+  if (message.direction === "outbound") meta.append(tickElement(message.status));
+  bubble.append(meta);
+  node.append(bubble);
+  return node;
+}
+
+function render(stickToBottom) {
+  const nearBottom = pinned;
+  const previousTop = thread.scrollTop;
+  items.sort(order);
+  const nodes = [];
+  let lastDay = "";
+  for (const message of items) {
+    const day = dayKey(message.created_at);
+    if (day && day !== lastDay) {
+      const separator = element("div", "day-separator");
+      separator.append(element("span", null, formatDayLabel(message.created_at)));
+      nodes.push(separator);
+      lastDay = day;
+    }
+    nodes.push(renderMessage(message));
+  }
+  if (!nodes.length && !thread.hasAttribute("aria-busy")) {
+    nodes.push(element("p", "thread-empty-note", t("empty_messages")));
+  }
+  thread.replaceChildren(...nodes);
+  if (stickToBottom || nearBottom) {
+    thread.scrollTop = thread.scrollHeight;
+    pinned = true;
+  } else {
+    thread.scrollTop = previousTop;
+  }
+}

@@ -1,0 +1,39 @@
+"""The docs cannot drift from the code: every setting, event type and API route is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cdmx.domain.events import EVENT_TYPES
+from cdmx.settings import Settings
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+@pytest.mark.parametrize(
+    "alias", [field.alias for field in Settings.model_fields.values() if field.alias]
+)
+def test_every_setting_is_documented(alias: str) -> None:
+    assert f"`{alias}`" in (DOCS / "settings.md").read_text()
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_event_type_is_documented(event_type: str) -> None:
+    assert f"`{event_type}`" in (DOCS / "events.md").read_text()
+
+
+def test_every_api_route_is_documented(settings: Settings) -> None:
+    from cdmx.app import create_app
+
+    app = create_app(settings, run_workers=False)
+    documented = (DOCS / "api.md").read_text()
+    missing = []
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith("/api/v1/") and "openapi" not in path and "docs" not in path:
+            if not re.search(re.escape(path) + r"[\s`?]", documented):
+                missing.append(path)
+    assert missing == []
