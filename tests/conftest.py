@@ -121,7 +121,9 @@ class GraphRecorder:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
-        self.requests.append({"path": request.url.path, "body": body, "auth": request.headers.get("authorization")})
+        self.requests.append(
+            {"path": request.url.path, "body": body, "auth": request.headers.get("authorization")}
+        )
         if self.responses:
             return self.responses.pop(0)
         self._count += 1
@@ -129,7 +131,9 @@ class GraphRecorder:
             200,
             json={
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": body.get("to"), "wa_id": str(body.get("to", "")).lstrip("+")}],
+                "contacts": [
+                    {"input": body.get("to"), "wa_id": str(body.get("to", "")).lstrip("+")}
+                ],
                 "messages": [{"id": f"wamid.OUT{self._count}"}],
             },
         )
@@ -164,9 +168,7 @@ def make_user(db: Database) -> Callable[..., User]:
     """Create a user (available agents by default)."""
     counter = iter(range(1, 10_000))
 
-    def make(
-        role: str = "agent", availability: str = "available", name: str | None = None
-    ) -> User:
+    def make(role: str = "agent", availability: str = "available", name: str | None = None) -> User:
         n = next(counter)
         with db.write() as session:
             user = do_create_user(

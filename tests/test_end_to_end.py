@@ -79,8 +79,10 @@ async def test_customer_and_agent_talk_through_the_simulator(
 
         async def second_message_in_place() -> bool:
             rows = await mine()
-            return len(rows) == 1 and rows[0]["id"] == conversation["id"] and (
-                rows[0]["last_message"]["summary"] == "Es el 4512"
+            return (
+                len(rows) == 1
+                and rows[0]["id"] == conversation["id"]
+                and (rows[0]["last_message"]["summary"] == "Es el 4512")
             )
 
         await eventually(second_message_in_place)

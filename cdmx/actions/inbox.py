@@ -33,7 +33,7 @@ def do_store_update(session: Session, body: bytes, source: str = "meta") -> bool
         insert(InboxUpdate).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
     )
     wake(session, "inbox")
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def claim_next_update(session: Session, now: datetime) -> InboxUpdate | None:

@@ -7,10 +7,16 @@ the form WhatsApp sends (``521…``, ``549…``).
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def digits(phone: str) -> str:
-    """Only the digits of a phone number (drops +, spaces, dashes, parentheses)."""
-    return "".join(ch for ch in phone if ch.isdigit())
+    """Only the digits of a phone number (drops +, spaces, dashes, parentheses).
+
+    Any script's decimal digits count (a phone keyboard can type full-width ５５), and come
+    out as ASCII so one number always gives one key.
+    """
+    return "".join(str(unicodedata.decimal(ch)) for ch in phone if ch.isdecimal())
 
 
 def canonical_wa_id(phone: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cdmx.db.tables import Channel, Contact, Conversation, Message, User
@@ -15,7 +15,7 @@ from cdmx.queries.serialize import conversation_json
 VIEWS = ("mine", "queue", "all")
 
 
-def _base() -> Select[Any]:
+def _base() -> Select[Conversation, Contact, Channel, str, Message]:
     assignee = aliased(User)
     last = aliased(Message)
     return (
@@ -27,12 +27,17 @@ def _base() -> Select[Any]:
     )
 
 
+def _json(row: Row[Conversation, Contact, Channel, str, Message]) -> dict[str, Any]:
+    conversation, contact, channel, assignee_name, last_message = row
+    return conversation_json(conversation, contact, channel, assignee_name, last_message)
+
+
 def conversation_snapshot(session: Session, conversation_id: int) -> dict[str, Any]:
     """One conversation as JSON (one query), or NotFound."""
     row = session.execute(_base().where(Conversation.id == conversation_id)).first()
     if row is None:
         raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
-    return conversation_json(*row)
+    return _json(row)
 
 
 def can_see(user: User, conversation: Conversation) -> bool:
@@ -83,4 +88,4 @@ def list_conversations(
     query = query.order_by(
         Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()
     ).limit(limit)
-    return [conversation_json(*row) for row in session.execute(query)]
+    return [_json(row) for row in session.execute(query)]

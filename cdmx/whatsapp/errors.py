@@ -57,14 +57,20 @@ def error_from_response(http_status: int, body: Any) -> GraphError:
     """Build the right GraphError from a Graph API error response."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
-        kind: type[GraphError] = (
-            Retryable
-            if http_status >= 500 or http_status == 429
-            else (AuthFailed if http_status in (401, 403) else Permanent)
-        )
+        kind: type[GraphError]
+        if http_status == 429:
+            kind = Throttled
+        elif http_status >= 500 or 200 <= http_status < 300:
+            kind = Retryable  # a proxy's error page, or a success we cannot read
+        elif http_status in (401, 403):
+            kind = AuthFailed
+        else:
+            kind = Permanent
         return kind(f"HTTP {http_status} from the Graph API", http_status=http_status)
     code = error.get("code") if isinstance(error.get("code"), int) else None
-    data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}
+    data: dict[str, Any] = error.get("error_data") or {}
+    if not isinstance(data, dict):
+        data = {}
     details = data.get("details") if isinstance(data.get("details"), str) else None
     message = str(error.get("error_user_msg") or error.get("message") or f"HTTP {http_status}")
     kind = classify(code, http_status, transient=error.get("is_transient") is True)

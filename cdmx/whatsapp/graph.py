@@ -44,10 +44,15 @@ class GraphClient:
         """POST /{phone_number_id}/messages; raise a GraphError subclass on failure."""
         data = await self._post(f"/{phone_number_id}/messages", token, body)
         messages = data.get("messages") if isinstance(data, dict) else None
-        if not isinstance(messages, list) or not messages or "id" not in messages[0]:
+        first = messages[0] if isinstance(messages, list) and messages else None
+        if not isinstance(first, dict) or not first.get("id"):
             raise Retryable("the Graph API answered without a message id")
-        contacts = data.get("contacts") or [{}]
-        return SendResult(wamid=str(messages[0]["id"]), wa_id=contacts[0].get("wa_id"))
+        # The wamid is what matters; a malformed contacts list must not turn an accepted
+        # message into an error (a retry would send it twice).
+        contacts = data.get("contacts")
+        contact = contacts[0] if isinstance(contacts, list) and contacts else None
+        wa_id = contact.get("wa_id") if isinstance(contact, dict) else None
+        return SendResult(wamid=str(first["id"]), wa_id=wa_id if isinstance(wa_id, str) else None)
 
     async def mark_read(self, phone_number_id: str, token: str, wamid: str) -> None:
         """Tell WhatsApp the business read a message (blue ticks for the customer)."""

@@ -76,7 +76,7 @@ def parse_update(body: bytes) -> Update:
     """Turn webhook bytes into an ``Update``; raise PayloadError only for a non-object body."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise PayloadError(f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise PayloadError("body is not a JSON object")

@@ -25,7 +25,9 @@ async def live(settings: Settings, db: Database, graph: GraphRecorder) -> AsyncI
 
 
 async def read_events(
-    client: httpx.AsyncClient, headers: dict[str, str], until: Callable[[list[dict[str, Any]]], bool]
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    until: Callable[[list[dict[str, Any]]], bool],
 ) -> list[dict[str, Any]]:
     """Open the stream and collect parsed events until ``until`` is satisfied."""
     events: list[dict[str, Any]] = []
@@ -60,11 +62,15 @@ async def test_a_customer_message_reaches_the_agents_stream(
         async def send_later() -> None:
             await asyncio.sleep(0.3)
             body, headers = signed(text_message("¿Hay tallas grandes?"))
-            assert (await client.post("/webhooks/whatsapp", content=body, headers=headers)).status_code == 200
+            assert (
+                await client.post("/webhooks/whatsapp", content=body, headers=headers)
+            ).status_code == 200
 
         sender = asyncio.create_task(send_later())
         events = await asyncio.wait_for(
-            read_events(client, auth, lambda evs: any(e.get("event") == "message.created" for e in evs)),
+            read_events(
+                client, auth, lambda evs: any(e.get("event") == "message.created" for e in evs)
+            ),
             timeout=10,
         )
         await sender

@@ -249,3 +249,10 @@ def test_login_page_without_error_has_no_alert() -> None:
     )
     assert 'role="alert"' not in html
     assert '<html lang="en">' in html
+
+
+def test_every_module_is_preloaded() -> None:
+    html = _render("console.html", **_console_context())
+    for path in JS_FILES:
+        if path.name != "main.js":
+            assert f'href="/static/console/{path.name}"' in html, path.name

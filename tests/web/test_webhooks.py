@@ -12,7 +12,11 @@ from tests.factories import text_message
 
 
 async def test_verification_echoes_the_challenge(client: httpx.AsyncClient) -> None:
-    params = {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"}
+    params = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": "verify-me",
+        "hub.challenge": "1158201444",
+    }
     response = await client.get("/webhooks/whatsapp", params=params)
     assert response.status_code == 200
     assert response.text == "1158201444"
@@ -58,10 +62,14 @@ async def test_redelivered_webhook_stores_one_message(
 ) -> None:
     body, headers = signed(text_message("hola", wamid="wamid.SAME"))
     for _ in range(3):
-        assert (await client.post("/webhooks/whatsapp", content=body, headers=headers)).status_code == 200
+        assert (
+            await client.post("/webhooks/whatsapp", content=body, headers=headers)
+        ).status_code == 200
     # The same message inside a different body (Meta retried with other envelope bytes).
     other, other_headers = signed(text_message("hola", wamid="wamid.SAME", name="Otro nombre"))
-    assert (await client.post("/webhooks/whatsapp", content=other, headers=other_headers)).status_code == 200
+    assert (
+        await client.post("/webhooks/whatsapp", content=other, headers=other_headers)
+    ).status_code == 200
 
     def processed() -> bool:
         with db.read() as session:

@@ -14,7 +14,8 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def get_db(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    db: Database = request.app.state.db
+    return db
 
 
 DB = Annotated[Database, Depends(get_db)]

@@ -59,7 +59,7 @@ async def login(
         return _render(request, "login.html", {"error": error, "email": email}, 403)
     user = await run_in_threadpool(authenticate, request.app.state.db, email, password)
     if user is None:
-        error = strings_for(lang).get("error_bad_credentials", "Wrong e-mail or password.")
+        error = strings_for(lang).get("error_login_invalid", "Wrong e-mail or password.")
         return _render(request, "login.html", {"error": error, "email": email}, 401)
     request.session.clear()  # no session fixation: a new CSRF token with the new login
     request.session["uid"] = user.id

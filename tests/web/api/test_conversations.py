@@ -37,7 +37,11 @@ async def test_the_five_poc_criteria_through_the_api(
     await deliver(client, text_message("Hola, ¿tienen envíos a Coyoacán?", name="María"))
     mine = await eventually(lambda: conversations(client, auth, "mine"))
     conversation = mine[0]
-    assert conversation["contact"] == {"id": conversation["contact"]["id"], "wa_id": "5215512345678", "name": "María"}
+    assert conversation["contact"] == {
+        "id": conversation["contact"]["id"],
+        "wa_id": "5215512345678",
+        "name": "María",
+    }
     assert conversation["assignee_id"] == agent.id
     assert conversation["unread_count"] == 1
     assert conversation["last_message"]["summary"] == "Hola, ¿tienen envíos a Coyoacán?"
@@ -60,7 +64,9 @@ async def test_the_five_poc_criteria_through_the_api(
     assert sent["body"]["text"]["body"] == "¡Sí! Llegamos en 24 horas."
 
     async def message_status() -> str:
-        response = await client.get(f"/api/v1/conversations/{conversation['id']}/messages", headers=auth)
+        response = await client.get(
+            f"/api/v1/conversations/{conversation['id']}/messages", headers=auth
+        )
         return str(response.json()["messages"][-1]["status"])
 
     assert await eventually(lambda: _is(message_status, "sent"))
@@ -72,7 +78,9 @@ async def test_the_five_poc_criteria_through_the_api(
     await deliver(client, text_message("¡Gracias!", name="María"))
 
     async def thread_length() -> int:
-        response = await client.get(f"/api/v1/conversations/{conversation['id']}/messages", headers=auth)
+        response = await client.get(
+            f"/api/v1/conversations/{conversation['id']}/messages", headers=auth
+        )
         return len(response.json()["messages"])
 
     assert await eventually(lambda: _is(thread_length, 3))
@@ -116,7 +124,8 @@ async def test_statuses_never_move_backwards(
     )  # fmt: skip
     await eventually(lambda: status_is("read"))
     health = await client.get("/metrics")
-    assert 'cdmx_inbox_pending 0' in health.text or "cdmx_inbox_pending" in health.text
+    assert "cdmx_inbox_pending 0" in health.text or "cdmx_inbox_pending" in health.text
+
     # Let the inbox drain, then check the final state once more.
     async def drained() -> bool:
         return "cdmx_inbox_pending 0\n" in (await client.get("/metrics")).text
@@ -149,7 +158,9 @@ async def test_a_permanent_graph_error_fails_the_message_with_metas_words(
     )  # fmt: skip
 
     async def failed() -> dict[str, Any] | None:
-        response = await client.get(f"/api/v1/conversations/{conversation['id']}/messages", headers=auth)
+        response = await client.get(
+            f"/api/v1/conversations/{conversation['id']}/messages", headers=auth
+        )
         last = response.json()["messages"][-1]
         return last if last["status"] == "failed" else None
 
@@ -213,8 +224,12 @@ async def test_a_retried_post_with_the_same_local_id_makes_one_message(
     await deliver(client, text_message("hola"))
     conversation = (await eventually(lambda: conversations(client, auth, "mine")))[0]
     url = f"/api/v1/conversations/{conversation['id']}/messages"
-    first = await client.post(url, json={"type": "text", "text": "hola", "local_id": "x1"}, headers=auth)
-    again = await client.post(url, json={"type": "text", "text": "hola", "local_id": "x1"}, headers=auth)
+    first = await client.post(
+        url, json={"type": "text", "text": "hola", "local_id": "x1"}, headers=auth
+    )
+    again = await client.post(
+        url, json={"type": "text", "text": "hola", "local_id": "x1"}, headers=auth
+    )
     assert first.json()["id"] == again.json()["id"]
     await eventually(lambda: graph.requests)
     thread = (await client.get(url, headers=auth)).json()["messages"]
@@ -230,7 +245,9 @@ async def test_agents_cannot_read_each_others_conversations(
     conversation = (await eventually(lambda: conversations(client, ana_auth, "mine")))[0]
     beto = make_user(name="Beto")
     beto_auth = await bearer(client, beto)
-    response = await client.get(f"/api/v1/conversations/{conversation['id']}/messages", headers=beto_auth)
+    response = await client.get(
+        f"/api/v1/conversations/{conversation['id']}/messages", headers=beto_auth
+    )
     assert response.status_code == 403
     assert await conversations(client, beto_auth, "all") == []
     supervisor = make_user(role="supervisor", availability="offline")

@@ -81,6 +81,10 @@ export function connectEvents({ onEvent, onReset, onReady = () => {}, url = "/ap
   }
 
   window.addEventListener("offline", () => setOffline(true));
+  // Back online with the stream still open (a short blip): nothing was lost.
+  window.addEventListener("online", () => {
+    if (source && source.readyState === EventSource.OPEN) setOffline(false);
+  });
   open();
   return () => source && source.close();
 }
