@@ -37,8 +37,10 @@ def _chromium() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    # Per test, not per session: Playwright's sync API keeps an event loop running in this
+    # thread while it is started, which would break every asyncio test that runs after it.
     executable = _chromium()
     if executable is None:
         if os.environ.get("CI") == "true":
