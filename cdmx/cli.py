@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=("admin", "supervisor", "agent"), default="agent")
     create.add_argument("--password", help="prompted for when not given")
     create.set_defaults(func=_users_create)
+
+    from cdmx.aws.cli import register as register_aws
+
+    register_aws(sub)
     return parser
 
 
