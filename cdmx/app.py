@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -22,7 +21,9 @@ from cdmx import __version__
 from cdmx.actions.channels import do_ensure_channel
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event
-from cdmx.realtime.bus import EventBus, PublishedEvent
+from cdmx.realtime.bus import EventBus
+from cdmx.realtime.feed import EventFeed
+from cdmx.realtime.notify import Listener
 from cdmx.settings import Settings
 from cdmx.web import health, webhooks
 from cdmx.web.api import router as api_router
@@ -55,12 +56,19 @@ def create_app(
     )  # fmt: skip
     workers = Workers(db, sender)
 
-    def after_commit(events: list[Event], wakes: set[str]) -> None:
-        bus.publish([_published(event) for event in events])
-        for name in wakes:
+    feed = EventFeed(db, bus)
+
+    def wake(names: set[str]) -> None:
+        if "events" in names:
+            feed.wake()
+        for name in names - {"events"}:
             workers.wake(name)
 
+    def after_commit(events: list[Event], wakes: set[str]) -> None:
+        wake(wakes | {"events"} if events else wakes)
+
     db.on_commit = after_commit
+    listener = None if db.is_sqlite else Listener(settings.database_url, wake)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +80,11 @@ def create_app(
                     display_phone_number=settings.display_phone_number,
                     business_account_id=settings.business_account_id,
                 )  # fmt: skip
+        await asyncio.to_thread(feed.start_position)
+        feed_stop = asyncio.Event()
+        feed_task = asyncio.create_task(feed.run(feed_stop))
+        if listener is not None:
+            listener.start()
         if run_workers:
             await workers.start()
         try:
@@ -79,6 +92,11 @@ def create_app(
         finally:
             app.state.stopping.set()
             await workers.stop()
+            feed_stop.set()
+            feed.wake()
+            await feed_task
+            if listener is not None:
+                await asyncio.to_thread(listener.stop)
             await graph.aclose()
             db.dispose()
 
@@ -95,6 +113,7 @@ def create_app(
     app.state.bus = bus
     app.state.graph = graph
     app.state.workers = workers
+    app.state.feed = feed
     app.state.tokens = TokenSigner(settings.secret_key)
     app.state.stopping = asyncio.Event()
     app.add_middleware(
@@ -112,11 +131,3 @@ def create_app(
     app.include_router(views.router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
     return app
-
-
-def _published(event: Event) -> PublishedEvent:
-    audience: Any = event.audience
-    return PublishedEvent(
-        id=event.id, type=event.type, data=event.data, conversation_id=event.conversation_id,
-        audience=tuple(audience) if audience is not None else None,
-    )  # fmt: skip

@@ -190,7 +190,8 @@ def do_send_text(
     message = Message(
         channel_id=conversation.channel_id, conversation_id=conversation.id,
         direction=Direction.OUTBOUND, type="text", text=text, summary=text, status="queued",
-        local_id=local_id, author_id=user.id, payload={}, created_at=now,
+        local_id=local_id, author_id=user.id, payload={"type": "text", "text": {"body": text}},
+        created_at=now,
     )  # fmt: skip
     session.add(message)
     session.flush()

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,6 +58,8 @@ class Database:
         with self._write() as session:
             with session.begin():
                 yield session
+                if not self.is_sqlite:
+                    _notify_other_instances(session)
             events = session.info.pop("events", [])
             wakes = session.info.pop("wake", set())
             if self.on_commit is not None and (events or wakes):
@@ -73,6 +75,17 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+def _notify_other_instances(session: Session) -> None:
+    # Delivered by PostgreSQL at commit (never on rollback); see cdmx.realtime.notify.
+    names = set(session.info.get("wake", ()))
+    if session.info.get("events"):
+        names.add("events")
+    if names:
+        session.execute(
+            text("SELECT pg_notify('cdmx', :names)"), {"names": ",".join(sorted(names))}
+        )
 
 
 def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:

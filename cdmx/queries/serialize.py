@@ -7,6 +7,7 @@ from typing import Any
 
 from cdmx.db.tables import Channel, Contact, Conversation, Message
 from cdmx.domain.window import window_expires_at
+from cdmx.whatsapp.content import message_content, message_context, message_referral
 
 
 def iso(value: datetime | None) -> str | None:
@@ -16,6 +17,8 @@ def iso(value: datetime | None) -> str | None:
 
 def message_json(message: Message, author_name: str | None = None) -> dict[str, Any]:
     """A message as the API and the events show it."""
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    inbound = message.direction == "inbound"
     error = None
     if message.status == "failed" or message.error_code is not None:
         error = {
@@ -39,6 +42,9 @@ def message_json(message: Message, author_name: str | None = None) -> dict[str, 
         if message.author_id is None
         else {"id": message.author_id, "name": author_name or ""},
         "error": error,
+        "content": message_content(message.type, payload),
+        "context": message_context(payload) if inbound else None,
+        "referral": message_referral(payload) if inbound else None,
         "media": None,
     }
 

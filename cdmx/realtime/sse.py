@@ -20,7 +20,8 @@ from cdmx.db.engine import Database
 from cdmx.db.tables import Event, User
 from cdmx.domain.events import HELLO, RESET
 from cdmx.domain.states import Role
-from cdmx.realtime.bus import EventBus, PublishedEvent
+from cdmx.realtime.bus import PublishedEvent
+from cdmx.realtime.feed import EventFeed
 
 REPLAY_LIMIT = 500
 HEARTBEAT_SECONDS = 15.0
@@ -44,16 +45,21 @@ def visible_to(user: User, event: PublishedEvent) -> bool:
     return user.id in event.audience
 
 
-def _replay(db: Database, after: int) -> tuple[list[PublishedEvent], bool, int]:
-    """Events after ``after`` (or a reset flag when they are too many or already pruned)."""
+def _replay(db: Database, after: int | None, newest: int) -> tuple[list[PublishedEvent], bool]:
+    """Events in (after, newest] (or a reset flag when they are too many or already pruned).
+
+    ``newest`` is the feed's watermark: everything up to it has been published in order, so
+    the live stream continues exactly where the replay ends.
+    """
+    if after is None:
+        return [], False
     with db.read() as session:
-        newest = session.scalar(select(func.max(Event.id))) or 0
-        if after <= 0:
-            return [], False, newest
         oldest = session.scalar(select(func.min(Event.id))) or 0
         if after < oldest - 1 or newest - after > REPLAY_LIMIT or after > newest:
-            return [], True, newest
-        rows = session.scalars(select(Event).where(Event.id > after).order_by(Event.id)).all()
+            return [], True
+        rows = session.scalars(
+            select(Event).where(Event.id > after, Event.id <= newest).order_by(Event.id)
+        ).all()
         events = [
             PublishedEvent(
                 r.id,
@@ -64,22 +70,23 @@ def _replay(db: Database, after: int) -> tuple[list[PublishedEvent], bool, int]:
             )  # fmt: skip
             for r in rows
         ]
-        return events, False, newest
+        return events, False
 
 
 async def event_stream(
-    db: Database, bus: EventBus, user: User, last_event_id: int, stopping: asyncio.Event
+    feed: EventFeed, user: User, last_event_id: int | None, stopping: asyncio.Event
 ) -> AsyncIterator[str]:
     """The frames of one console tab's stream, until it disconnects or the server stops."""
-    subscription = bus.subscribe()
+    subscription = feed.bus.subscribe()  # before reading the watermark: nothing falls between
+    newest = feed.watermark
     try:
         yield f"retry: {RETRY_MS}\n\n"
-        missed, reset, newest = await run_in_threadpool(_replay, db, last_event_id)
-        sent = last_event_id
+        missed, reset = await run_in_threadpool(_replay, feed.db, last_event_id, newest)
+        sent = newest if last_event_id is None else last_event_id
         if reset:
             yield format_event(newest, RESET, {"reason": "missed too much"})
             sent = newest
-        elif last_event_id <= 0:
+        elif last_event_id is None:
             yield format_event(newest, HELLO, {"user_id": user.id})
             sent = newest
         for event in missed:

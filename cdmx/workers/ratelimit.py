@@ -1,27 +1,33 @@
-"""A token bucket per WhatsApp number: never call the Graph API above the number's rate."""
+"""A sliding-window limit per WhatsApp number: never more than ``rate`` Graph API calls start
+in any one-second window (Meta's throughput limit is per second, 80 by default).
+
+A token bucket would allow up to twice the rate across a window boundary (a full bucket
+spent at once, then the refill); remembering the last ``rate`` start times does not.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 
 
 class RateLimiter:
-    """Spaces calls so that no more than ``rate`` start in any second (burst of one second)."""
-
     def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self._tokens = rate
-        self._updated = time.monotonic()
+        self.capacity = max(1, int(rate))
+        # Rates below one per second: one call per 1/rate seconds.
+        self.window = self.capacity / rate
+        self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
+        """Wait until one more call fits in the window, and count it."""
         async with self._lock:
             while True:
                 now = time.monotonic()
-                self._tokens = min(self.rate, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                while self._starts and now - self._starts[0] >= self.window:
+                    self._starts.popleft()
+                if len(self._starts) < self.capacity:
+                    self._starts.append(now)
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await asyncio.sleep(self.window - (now - self._starts[0]))

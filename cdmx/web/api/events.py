@@ -15,10 +15,11 @@ router = APIRouter(tags=["events"])
 async def events(request: Request, user: CurrentUser) -> StreamingResponse:
     """Every event the caller may see, live; resume with the Last-Event-ID header."""
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id", "")
-    last_event_id = int(raw) if raw.strip().isdigit() else 0
+    # No header: a fresh stream starting now. A number: replay what came after it.
+    last_event_id = int(raw) if raw.strip().isdigit() else None
     state = request.app.state
     return StreamingResponse(
-        event_stream(state.db, state.bus, user, last_event_id, state.stopping),
+        event_stream(state.feed, user, last_event_id, state.stopping),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
