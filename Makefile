@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,aws]'
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -43,8 +43,18 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check cdmx tests
 	$(BIN)/mypy
 
-bench: $(VENV)/.dev-installed
-	$(BIN)/python scripts/bench
+# Benchmarks (docs/capacity.md): SQLite, then PostgreSQL when it answers at PG_BENCH_URL.
+# Installs Debian's wrk when missing. BENCH_ARGS passes options, e.g. BENCH_ARGS="--only e2e".
+PG_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/cdmx_bench
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian's wrk..."; \
+	  apt-get install -y -q wrk >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1; } || true; }
+	$(BIN)/python scripts/bench $(BENCH_ARGS)
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  $(BIN)/python scripts/bench --db $(PG_BENCH_URL) $(BENCH_ARGS); \
+	else echo "bench: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
 
 clean:
 	rm -rf $(VENV) .test-services test-artifacts .pytest_cache
