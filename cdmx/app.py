@@ -70,17 +70,23 @@ def create_app(
     db.on_commit = after_commit
     listener = None if db.is_sqlite else Listener(settings.database_url, wake)
 
+    def ensure_channel() -> None:
+        with db.write() as session:
+            do_ensure_channel(
+                session, phone_number_id=settings.phone_number_id,
+                display_phone_number=settings.display_phone_number,
+                business_account_id=settings.business_account_id,
+            )  # fmt: skip
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.stopping = asyncio.Event()
         if settings.phone_number_id:
-            with db.write() as session:
-                do_ensure_channel(
-                    session, phone_number_id=settings.phone_number_id,
-                    display_phone_number=settings.display_phone_number,
-                    business_account_id=settings.business_account_id,
-                )  # fmt: skip
-        await asyncio.to_thread(feed.start_position)
+            try:
+                await asyncio.to_thread(ensure_channel)
+            except Exception as exc:
+                # Start anyway: webhooks answer 503 (Meta retries) and /readyz says why.
+                log.error("cannot register the WhatsApp number at start-up: %s", exc)
         feed_stop = asyncio.Event()
         feed_task = asyncio.create_task(feed.run(feed_stop))
         if listener is not None:

@@ -78,6 +78,13 @@ class EventFeed:
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.start_position)
+                break
+            except Exception as exc:  # the database is down: keep trying, /readyz says why
+                log.warning("event feed cannot read the database (%s); retrying", exc)
+                await asyncio.sleep(SAFETY_POLL)
+        while not stop.is_set():
             self._wakeup.clear()
             try:
                 published = await asyncio.to_thread(self.poll)

@@ -80,7 +80,10 @@ async def rig(settings: Settings, db: Any, request: pytest.FixtureRequest) -> As
         webhook_transport=httpx.ASGITransport(app=app),
     )  # fmt: skip
     network.inner = httpx.ASGITransport(app=simulator_app)
-    async with app.router.lifespan_context(app), simulator_app.router.lifespan_context(simulator_app):
+    async with (
+        app.router.lifespan_context(app),
+        simulator_app.router.lifespan_context(simulator_app),
+    ):
         yield Rig(app, simulator_app.state.simulator, network)
 
 
@@ -113,7 +116,9 @@ async def test_with_a_fifth_of_calls_failing_every_reply_arrives_in_order(
 ) -> None:
     agent = make_user(role="supervisor")
     customers = [f"52155000000{i:02d}" for i in range(4)]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rig.app), base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=rig.app), base_url="http://testserver"
+    ) as client:
         auth = await bearer(client, agent)
         conversations = await open_conversations(rig, client, auth, customers)
         written: dict[str, list[str]] = {wa_id: [] for wa_id in customers}
@@ -158,7 +163,9 @@ async def test_with_a_fifth_of_calls_failing_every_reply_arrives_in_order(
     duplicates = len(arrivals) - len(set(arrivals))
     assert duplicates <= injected.get("lost_response", 0)
     # Retries are bounded: no message needed more than a handful of attempts.
-    attempts = len(rig.simulator.sent_requests) + injected.get("dropped", 0) + injected.get("timeout", 0)
+    attempts = (
+        len(rig.simulator.sent_requests) + injected.get("dropped", 0) + injected.get("timeout", 0)
+    )
     assert attempts <= 24 * 4
 
 
@@ -168,7 +175,9 @@ async def test_after_an_outage_the_backlog_drains_within_the_rate_limit(
 ) -> None:
     agent = make_user(role="supervisor")
     customers = [f"52155111111{i:02d}" for i in range(10)]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rig.app), base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=rig.app), base_url="http://testserver"
+    ) as client:
         auth = await bearer(client, agent)
         conversations = await open_conversations(rig, client, auth, customers)
         rig.network.down = True
