@@ -58,3 +58,58 @@ def serving_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class ServerProcess:
+    """`cdmx serve` in its own process, so a test can kill it with SIGKILL."""
+
+    def __init__(self, env: dict[str, str], port: int, log_path: Any) -> None:
+        self.env = env
+        self.port = port
+        self.log_path = log_path
+        self.process: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cdmx.cli", "serve", "--port", str(self.port)],
+                env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cdmx serve exited: see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"cdmx serve did not become ready: see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, nothing."""
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.kill()

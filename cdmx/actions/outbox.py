@@ -24,7 +24,9 @@ from cdmx.domain.states import STATUS_FAILED
 from cdmx.whatsapp.errors import AuthFailed, GraphError, Retryable, Throttled
 from cdmx.whatsapp.payload import StatusUpdate
 
-LEASE = timedelta(seconds=60)
+# Longer than the slowest Graph call can take (see TIMEOUT in cdmx/whatsapp/graph.py), so a
+# live sender never loses its row; short enough that a dead one's rows come back soon.
+LEASE = timedelta(seconds=40)
 AUTH_PAUSE = timedelta(minutes=5)
 MAX_BACKOFF_SECONDS = 300.0
 # About 40 minutes of retries with the backoff below; after that the agent is told, rather

@@ -11,7 +11,7 @@ from cdmx.whatsapp.errors import GraphError, Retryable, error_from_response
 
 # Template sends can take long; a read timeout after Meta accepted would lose the wamid and
 # invite a duplicate on retry, so the read timeout is generous.
-TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=5.0)
+TIMEOUT = httpx.Timeout(connect=5.0, read=25.0, write=5.0, pool=2.0)
 
 
 @dataclass(frozen=True)
