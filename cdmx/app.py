@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cdmx import __version__
 from cdmx.actions.channels import do_ensure_channel
+from cdmx.aws import webhook as aws_webhook
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event
 from cdmx.realtime.bus import EventBus
@@ -52,7 +54,7 @@ def create_app(
     )
     sender = OutboxSender(
         db, graph, token_for=lambda _number: settings.access_token,
-        rate_per_second=settings.outbound_rate_per_second,
+        rate_per_second=settings.outbound_rate_per_second, eum=eum_sender(settings),
     )  # fmt: skip
     workers = Workers(db, sender)
 
@@ -75,7 +77,7 @@ def create_app(
             do_ensure_channel(
                 session, phone_number_id=settings.phone_number_id,
                 display_phone_number=settings.display_phone_number,
-                business_account_id=settings.business_account_id,
+                business_account_id=settings.business_account_id, provider=settings.provider,
             )  # fmt: skip
 
     @asynccontextmanager
@@ -132,8 +134,21 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(webhooks.router)
+    app.include_router(aws_webhook.router)
     app.include_router(api_router)
     app.include_router(health.router)
     app.include_router(views.router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
     return app
+
+
+def eum_sender(settings: Settings) -> Any:
+    """The End User Messaging Social sender, when this installation is on AWS."""
+    if not settings.aws_region:
+        return None
+    import boto3  # the `aws` extra; only needed on AWS
+
+    from cdmx.aws.eum import EumClient, EumSender
+
+    client = boto3.client("socialmessaging", region_name=settings.aws_region)
+    return EumSender(EumClient(client, meta_api_version=settings.eum_meta_api_version))

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     timezone: str = Field("America/Mexico_City", alias="CDMX_TIMEZONE")
     locale: str = Field("es-MX", alias="CDMX_LOCALE")
 
+    provider: str = Field("meta", alias="WHATSAPP_PROVIDER")
     phone_number_id: str = Field("", alias="WHATSAPP_PHONE_NUMBER_ID")
     business_account_id: str = Field("", alias="WHATSAPP_BUSINESS_ACCOUNT_ID")
     display_phone_number: str = Field("", alias="WHATSAPP_DISPLAY_PHONE_NUMBER")
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
     )
     dynamodb_table_messages: str = Field("", alias="DYNAMODB_TABLE_MESSAGES")
     dynamodb_table_agents: str = Field("", alias="DYNAMODB_TABLE_AGENTS")
+    dynamodb_table_contacts: str = Field("", alias="DYNAMODB_TABLE_CONTACTS")
+    eum_sns_topic_arn: str = Field("", alias="EUM_SNS_TOPIC_ARN")
+    eum_meta_api_version: str = Field("v23.0", alias="EUM_META_API_VERSION")
+    connect_streaming_topic_arn: str = Field("", alias="CONNECT_STREAMING_TOPIC_ARN")
+    connect_chat_duration_minutes: int = Field(
+        1500, alias="CONNECT_CHAT_DURATION_MINUTES", ge=60, le=10080
+    )
+    connect_goodbye_text: str = Field(
+        "La conversación terminó. Si necesitas algo más, escríbenos de nuevo.",
+        alias="CONNECT_GOODBYE_TEXT",
+    )
 
     outbound_rate_per_second: float = Field(80.0, alias="CDMX_OUTBOUND_RATE", gt=0)
     demo: bool = Field(False, alias="CDMX_DEMO")
@@ -91,12 +103,17 @@ class Settings(BaseSettings):
             raise ValueError("must be es-MX or en")
         return value
 
-    @field_validator("graph_api_version")
+    @field_validator("graph_api_version", "eum_meta_api_version")
     @classmethod
     def _version(cls, value: str) -> str:
         if not (value.startswith("v") and value[1:].replace(".", "").isdigit()):
             raise ValueError("must look like v25.0")
         return value
+
+    @property
+    def eum_sns_topic_arns(self) -> tuple[str, ...]:
+        """The SNS topics whose messages ``POST /webhooks/sns`` accepts."""
+        return tuple(arn.strip() for arn in self.eum_sns_topic_arn.split(",") if arn.strip())
 
     @property
     def is_sqlite(self) -> bool:
@@ -122,8 +139,12 @@ def load_settings(**overrides: object) -> Settings:
         )
     if settings.secret_key and len(settings.secret_key) < 16 and not settings.demo:
         raise SettingsError("CDMX_SECRET_KEY: too short, use at least 16 characters")
-    if settings.phone_number_id and not settings.access_token:
+    if settings.provider not in ("meta", "aws"):
+        raise SettingsError("WHATSAPP_PROVIDER: must be meta or aws")
+    if settings.phone_number_id and settings.provider == "meta" and not settings.access_token:
         raise SettingsError("META_ACCESS_TOKEN: required when WHATSAPP_PHONE_NUMBER_ID is set")
+    if settings.provider == "aws" and not settings.aws_region:
+        raise SettingsError("AWS_REGION: required when WHATSAPP_PROVIDER is aws")
     return settings
 
 

@@ -11,7 +11,12 @@ from cdmx.db.tables import Channel
 
 
 def do_ensure_channel(
-    session: Session, *, phone_number_id: str, display_phone_number: str, business_account_id: str
+    session: Session,
+    *,
+    phone_number_id: str,
+    display_phone_number: str,
+    business_account_id: str,
+    provider: str = "meta",
 ) -> Channel:
     """Create or refresh the number configured in the environment.
 
@@ -22,6 +27,7 @@ def do_ensure_channel(
     if channel is None:
         channel = Channel(phone_number_id=phone_number_id, created_at=datetime.now(UTC))
         session.add(channel)
+    channel.provider = provider
     if display_phone_number:
         channel.display_phone_number = display_phone_number
     if business_account_id:

@@ -16,9 +16,10 @@ from cdmx.actions.assignment import (
 )
 from cdmx.actions.contacts import do_upsert_contact
 from cdmx.actions.events import emit, wake
-from cdmx.db.tables import Channel, Conversation, EarlyStatus, Message, OutboxItem, User
+from cdmx.db.tables import Channel, Contact, Conversation, EarlyStatus, Message, OutboxItem, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import CONVERSATION_CREATED, MESSAGE_CREATED, MESSAGE_UPDATED
+from cdmx.domain.identity import canonical_wa_id, contact_identity
 from cdmx.domain.states import (
     STATUS_FAILED,
     STATUS_RECEIVED,
@@ -33,6 +34,8 @@ from cdmx.queries.messages import message_snapshot
 from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
 
 TEXT_LIMIT = 4096  # Meta's limit on a text message body
+ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
+CHANGED_NUMBER = frozenset({"user_changed_number", "customer_changed_number"})
 LATE_MESSAGE_SLACK = timedelta(seconds=5)
 
 
@@ -61,6 +64,18 @@ def do_record_inbound_message(
             session.add(message)
     except IntegrityError:
         return None  # the same wamid inside another body, stored by someone else first
+    _learn_about_contact(session, contact, inbound, now)
+    if inbound.type in ANNOTATIONS:
+        # A reaction, edit or deletion changes an earlier bubble; it is not a new message
+        # to read, nor the conversation's last message, but it does keep the window open.
+        if conversation.last_inbound_at is None or inbound.timestamp > conversation.last_inbound_at:
+            conversation.last_inbound_at = inbound.timestamp
+        session.flush()
+        if created:
+            emit_conversation(session, conversation, CONVERSATION_CREATED)
+            do_route_conversation(session, conversation, now)
+        emit_message(session, conversation, message, MESSAGE_CREATED)
+        return message
     last = conversation.last_message_at
     # Meta's timestamps have one-second resolution while ours have microseconds, so a reply
     # stored a moment ago can look "newer" than the customer's answer to it; only a message
@@ -77,6 +92,27 @@ def do_record_inbound_message(
         do_route_conversation(session, conversation, now)
     emit_message(session, conversation, message, MESSAGE_CREATED)
     return message
+
+
+def _learn_about_contact(
+    session: Session, contact: Contact, inbound: InboundMessage, now: datetime
+) -> None:
+    """Keep what a message tells about its sender: the ad they came from, a new number."""
+    referral = inbound.raw.get("referral")
+    if isinstance(referral, dict) and referral:
+        contact.referral = referral
+        contact.updated_at = now
+    system = inbound.raw.get("system")
+    if inbound.type == "system" and isinstance(system, dict):
+        new_number = system.get("wa_id") or system.get("new_wa_id")
+        if system.get("type") in CHANGED_NUMBER and isinstance(new_number, str) and new_number:
+            # Same person, same history: re-key the contact instead of creating another.
+            contact.wa_id = canonical_wa_id(new_number)
+            identity = contact_identity(wa_id=contact.wa_id, user_id=None)
+            taken = session.scalar(select(Contact.id).where(Contact.identity == identity))
+            if contact.identity.startswith("wa:") and taken is None:
+                contact.identity = identity
+            contact.updated_at = now
 
 
 def emit_message(

@@ -41,6 +41,7 @@ class SendJob:
     conversation_id: int
     channel_id: int
     phone_number_id: str
+    provider: str  # "meta" (Graph API) or "aws" (End User Messaging Social)
     attempts: int
     body: dict[str, Any]
 
@@ -80,6 +81,7 @@ def claim_sends(session: Session, now: datetime, limit: int = 50) -> list[SendJo
                 conversation_id=item.conversation_id,
                 channel_id=channel.id,
                 phone_number_id=channel.phone_number_id,
+                provider=channel.provider,
                 attempts=item.attempts,
                 body=build_body(message, contact),
             )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -15,5 +16,29 @@ def register(subparsers: Any) -> None:
 
 
 def _doctor(_: argparse.Namespace) -> int:
-    print("cdmx aws doctor: not built yet")
-    return 1
+    from pydantic import ValidationError
+
+    from cdmx.aws.handlers import bridge_settings
+
+    try:
+        settings = bridge_settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        print(f"✗ settings: {error['loc'][0] if error['loc'] else ''}: {error['msg']}")
+        return 2
+    from cdmx.aws.doctor import Doctor, aws_clients, describe_error
+
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        print("✗ boto3 is not installed: pip install 'whatsapp-cdmx[aws]'")
+        return 1
+    if not settings.aws_region:
+        print("✗ region: AWS_REGION is not set")
+        return 1
+    try:
+        clients = aws_clients(settings)
+    except Exception as exc:
+        print(f"✗ AWS clients: {describe_error(exc)}")
+        return 1
+    return Doctor(settings, clients, sys.stdout).run()

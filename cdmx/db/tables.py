@@ -97,6 +97,8 @@ class Contact(Base):
     wa_id: Mapped[str | None] = mapped_column(String(32), index=True)
     user_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200), default="")
+    # The click-to-WhatsApp ad the customer last came from (Meta's referral object).
+    referral: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

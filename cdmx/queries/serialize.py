@@ -60,7 +60,14 @@ def conversation_json(
     return {
         "id": conversation.id,
         "status": conversation.status,
-        "contact": {"id": contact.id, "wa_id": contact.wa_id, "name": contact.name},
+        "contact": {
+            "id": contact.id,
+            "wa_id": contact.wa_id,
+            "name": contact.name,
+            "referral": message_referral({"referral": contact.referral})
+            if contact.referral
+            else None,
+        },
         "assignee_id": conversation.assignee_id,
         "assignee_name": assignee_name,
         "number_id": channel.id,

@@ -14,14 +14,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from cdmx.simulator.inbound import InboundError, build_inbound
 from cdmx.simulator.state import Simulator, canonical_wa_id, on_phone
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 DEFAULT_WA_ID = "5215512345678"
 DEFAULT_NAME = "Cliente Demo"
-# Inbound text has no documented cap; this only stops a runaway paste from eating memory.
-MAX_TEXT = 65536
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -55,20 +54,32 @@ async def page(request: Request) -> Response:
 
 
 async def api_send(request: Request) -> JSONResponse:
-    """The customer sends a text: `{wa_id, name, text}` → `{wamid, wa_id}`."""
+    """The customer sends a message: `{wa_id, name, type?, reply_to?, …}` → `{wamid, wa_id}`.
+
+    `type` defaults to "text" (`{text}`); the others are location (`latitude, longitude,
+    name, address`), contacts (`contact_name, contact_phone, contact_email`), reaction
+    (`message_id, emoji`; "" removes it), order (`items, catalog_id, text`) and unsupported
+    (`unsupported_type`). `reply_to` quotes a message of the chat (Meta's `context.id`).
+    """
     sim: Simulator = request.app.state.simulator
     body = await _json(request)
     wa_id = _wa_id(body.get("wa_id"))
-    text = body.get("text")
     name = body.get("name") or DEFAULT_NAME
+    reply_to = body.get("reply_to") or None
     if wa_id is None:
         return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-        return _error("invalid_text", f"text must be 1 to {MAX_TEXT} characters")
+    try:
+        inbound = build_inbound(body.get("type"), body)
+    except InboundError as exc:
+        return _error(exc.code, str(exc))
     if not isinstance(name, str) or len(name) > 256:
         return _error("invalid_name", "name must be text of at most 256 characters")
+    if reply_to is not None and not (isinstance(reply_to, str) and sim.in_chat(wa_id, reply_to)):
+        return _error("invalid_reply_to", "reply_to must be the wamid of a message in this chat")
+    if not all(sim.in_chat(wa_id, target) for target in inbound.targets):
+        return _error("invalid_message_id", "message_id must be a message in this chat")
     # Do not wait for the app: the page must not hang while webhooks are being retried.
-    wamid = await sim.customer_sends_text(wa_id, name, text, wait=False)
+    wamid = await sim.customer_sends(wa_id, name, inbound, context_id=reply_to, wait=False)
     return JSONResponse({"wamid": wamid, "wa_id": wa_id})
 
 

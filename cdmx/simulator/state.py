@@ -17,12 +17,13 @@ import httpx
 
 from cdmx.simulator.config import SimulatorConfig
 from cdmx.simulator.faults import FaultInjector
+from cdmx.simulator.inbound import Inbound
 from cdmx.simulator.webhooks import (
     Payload,
     StatusUpdate,
     WebhookSender,
+    message_payload,
     status_payload,
-    text_message_payload,
 )
 
 WINDOW_SECONDS = 24 * 60 * 60
@@ -75,6 +76,8 @@ class Message:
     pricing_type: str = "free_customer_service"
     outside_window: bool = False
     priced_final: bool = False
+    # The type's fields as in the webhook (`{"location": {...}}`), for the phone to draw.
+    content: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by tests and the phone page."""
@@ -87,6 +90,7 @@ class Message:
             "status": self.status,
             "errors": self.errors,
             "context_id": self.context_id,
+            "content": self.content,
         }
 
 
@@ -164,31 +168,54 @@ class Simulator:
         self, wa_id: str, name: str, text: str, *, wait: bool = True
     ) -> str:
         """The customer writes to the business; returns the new wamid once the webhook went out."""
+        inbound = Inbound("text", {"text": {"body": text}}, text)
+        return await self.customer_sends(wa_id, name, inbound, wait=wait)
+
+    async def customer_sends(
+        self,
+        wa_id: str,
+        name: str,
+        inbound: Inbound,
+        *,
+        context_id: str | None = None,
+        wait: bool = True,
+    ) -> str:
+        """The customer sends any message type (a reply when `context_id` is set)."""
         customer = self.customer(wa_id, name)
         now = self.clock()
         message = Message(
             wamid=self.new_wamid(customer.wa_id),
             direction="in",
-            type="text",
-            text=text,
+            type=inbound.kind,
+            text=inbound.text,
             timestamp=now,
             status="received",
+            context_id=context_id,
+            content=inbound.fields,
         )
         self._add(customer, message)
         customer.last_inbound_at = now
-        payload = text_message_payload(
+        payload = message_payload(
             self.config,
             wa_id=customer.wa_id,
             user_id=customer.user_id,
             name=name,
             wamid=message.wamid,
             timestamp=int(now),
-            text=text,
+            kind=inbound.kind,
+            fields=inbound.fields,
+            context_id=context_id,
+            errors=inbound.errors,
         )
         done = self.webhooks.enqueue(customer.wa_id, lambda: [payload])
         if wait:
             await done
         return message.wamid
+
+    def in_chat(self, wa_id: str, wamid: str) -> bool:
+        """Whether this message is in this customer's chat (to reply or react to it)."""
+        found = self._by_wamid.get(wamid)
+        return found is not None and found[0].wa_id == canonical_wa_id(wa_id)
 
     async def customer_reads(
         self, wa_id: str, *, wait: bool = True, only_delivered: bool = False

@@ -78,15 +78,40 @@ def text_message_payload(
     text: str,
 ) -> Payload:
     """The webhook Meta sends when a customer writes a text message."""
+    return message_payload(
+        config, wa_id=wa_id, user_id=user_id, name=name, wamid=wamid, timestamp=timestamp,
+        kind="text", fields={"text": {"body": text}},
+    )  # fmt: skip
+
+
+def message_payload(
+    config: SimulatorConfig,
+    *,
+    wa_id: str,
+    user_id: str,
+    name: str,
+    wamid: str,
+    timestamp: int,
+    kind: str,
+    fields: Payload,
+    context_id: str | None = None,
+    errors: list[Payload] | None = None,
+) -> Payload:
+    """The webhook Meta sends when a customer sends a message of any type."""
     contact = {"profile": {"name": name}, "wa_id": wa_id, "user_id": user_id}
-    message = {
+    message: Payload = {
         "from": wa_id,
         "from_user_id": user_id,
         "id": wamid,
         "timestamp": str(timestamp),
-        "type": "text",
-        "text": {"body": text},
+        "type": kind,
     }
+    if context_id:
+        # A reply names the business number it answers and the quoted message.
+        message["context"] = {"from": config.display_phone_number, "id": context_id}
+    message.update(fields)
+    if errors:
+        message["errors"] = errors
     return envelope(config, {"contacts": [contact], "messages": [message]})
 
 

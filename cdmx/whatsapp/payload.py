@@ -236,6 +236,11 @@ def summarize(
         count = len(_list(body.get("product_items")))
         return f"🛒 Pedido ({count} productos)"
     if kind == "system":
+        new_number = _str(body.get("wa_id")) or _str(body.get("new_wa_id"))
+        if _str(body.get("type")) in ("user_changed_number", "customer_changed_number") and (
+            new_number
+        ):
+            return f"El cliente cambió su número a +{new_number}"
         return _str(body.get("body")) or "Mensaje del sistema"
     if kind == "request_welcome":
         return "El cliente abrió el chat"

@@ -6,16 +6,25 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from cdmx.actions.outbox import SendJob, claim_sends, do_record_send_error, do_record_sent
 from cdmx.db.engine import Database
-from cdmx.whatsapp.errors import GraphError
-from cdmx.whatsapp.graph import GraphClient
+from cdmx.whatsapp.errors import AuthFailed, GraphError
+from cdmx.whatsapp.graph import GraphClient, SendResult
 from cdmx.workers.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-IDLE_POLL_SECONDS = 0.5  # retries come due without a wake-up; this is how soon they go
+IDLE_POLL_SECONDS = 0.5
+
+
+class MessageSender(Protocol):
+    """What sends a Meta message body for a number: the Graph API or AWS End User Messaging."""
+
+    async def send_message(
+        self, phone_number_id: str, token: str, body: dict[str, Any]
+    ) -> SendResult: ...  # retries come due without a wake-up; this is how soon they go
 
 
 class OutboxSender:
@@ -28,9 +37,11 @@ class OutboxSender:
         *,
         token_for: Callable[[str], str],
         rate_per_second: float,
+        eum: MessageSender | None = None,
     ) -> None:
         self.db = db
         self.graph = graph
+        self.eum = eum
         self.token_for = token_for
         self.rate_per_second = rate_per_second
         self._limiters: dict[str, RateLimiter] = {}
@@ -56,8 +67,16 @@ class OutboxSender:
 
     async def _send(self, job: SendJob) -> None:
         await self._limiter(job.phone_number_id).acquire()
+        sender: MessageSender = self.graph
+        if job.provider == "aws":
+            if self.eum is None:
+                await asyncio.to_thread(
+                    self._record_error, job, AuthFailed("AWS_REGION is not set for an AWS number")
+                )
+                return
+            sender = self.eum
         try:
-            result = await self.graph.send_message(
+            result = await sender.send_message(
                 job.phone_number_id, self.token_for(job.phone_number_id), job.body
             )
         except GraphError as error:

@@ -140,3 +140,50 @@ def test_twenty_concurrent_first_messages_make_one_conversation(
         assert session.scalar(select(func.count(Conversation.id))) == 1
         assert session.scalar(select(func.count(Message.id))) == 20
         assert session.scalar(select(Conversation.unread_count)) == 20
+
+
+def test_reactions_do_not_count_as_unread_or_become_the_last_message(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    make_user()
+    conversation = receive(db, "¿Tienen talla M?")
+    payload = text_message("x")
+    item = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    item.update({"type": "reaction", "reaction": {"message_id": "wamid.OUT1", "emoji": "👍"}})
+    del item["text"]
+    inbound = parse_update(json.dumps(payload).encode()).messages[0]
+    with db.write() as session:
+        channel = session.scalars(select(Channel)).one()
+        assert do_record_inbound_message(session, channel, inbound) is not None
+    with db.read() as session:
+        after = session.get(Conversation, conversation.id)
+        assert after is not None
+        assert (after.unread_count, after.last_message_id) == (1, conversation.last_message_id)
+
+
+def test_a_number_change_keeps_the_contact_and_its_history(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    from cdmx.db.tables import Contact
+
+    make_user()
+    first = receive(db, "hola", wa_id="5215511111111")
+    payload = text_message("x", wa_id="5215511111111")
+    value = payload["entry"][0]["changes"][0]["value"]
+    del value["contacts"]  # system messages carry no contacts array
+    item = value["messages"][0]
+    item.update({
+        "type": "system",
+        "system": {"body": "User A changed from 5215511111111 to 5215522222222",
+                   "type": "user_changed_number", "wa_id": "5215522222222"},
+    })  # fmt: skip
+    del item["text"]
+    inbound = parse_update(json.dumps(payload).encode()).messages[0]
+    assert inbound.summary == "El cliente cambió su número a +5215522222222"
+    with db.write() as session:
+        channel = session.scalars(select(Channel)).one()
+        do_record_inbound_message(session, channel, inbound)
+    again = receive(db, "ya con mi número nuevo", wa_id="5215522222222")
+    assert again.id == first.id  # same contact, same open conversation
+    with db.read() as session:
+        assert session.scalars(select(Contact.wa_id)).all() == ["5215522222222"]

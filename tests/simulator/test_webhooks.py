@@ -220,6 +220,7 @@ async def test_customer_text_webhook_is_meta_shaped_signed_and_ascii_escaped(
             "status": "received",
             "errors": None,
             "context_id": None,
+            "content": {"text": {"body": "¿Cómo estás? 😊"}},
         }
     ]
 

@@ -1,6 +1,8 @@
 // The customer phone: who the customer is, the chat bubbles, live updates over SSE, and
 // read receipts while the page is visible. Every customer or business text goes through
 // textContent: it is untrusted and must never become markup.
+import { setupActions } from "./phone-actions.js";
+import { contentNodes } from "./phone-content.js";
 
 const STRINGS = {
   "es-MX": {
@@ -23,6 +25,27 @@ const STRINGS = {
     received: "recibido",
     read: "leído",
     delivered: "entregado",
+    attach: "Adjuntar",
+    cancel: "Cancelar",
+    react: "Reaccionar",
+    reply: "Responder",
+    unreact: "Quitar reacción",
+    replyingTo: "Respondiendo a",
+    kindLocation: "Ubicación",
+    kindContacts: "Contacto",
+    kindOrder: "Pedido",
+    kindUnsupported: "Mensaje no compatible",
+    placeName: "Lugar",
+    placeAddress: "Dirección",
+    latitude: "Latitud",
+    longitude: "Longitud",
+    contactName: "Nombre",
+    contactPhone: "Teléfono",
+    contactEmail: "Correo",
+    orderNote: "Nota",
+    unsupportedKind: "Qué envía el cliente",
+    total: "Total",
+    original: "Mensaje",
   },
   en: {
     business: "Business",
@@ -44,6 +67,27 @@ const STRINGS = {
     received: "received",
     read: "read",
     delivered: "delivered",
+    attach: "Attach",
+    cancel: "Cancel",
+    react: "React",
+    reply: "Reply",
+    unreact: "Remove reaction",
+    replyingTo: "Replying to",
+    kindLocation: "Location",
+    kindContacts: "Contact",
+    kindOrder: "Order",
+    kindUnsupported: "Unsupported message",
+    placeName: "Place",
+    placeAddress: "Address",
+    latitude: "Latitude",
+    longitude: "Longitude",
+    contactName: "Name",
+    contactPhone: "Phone",
+    contactEmail: "Email",
+    orderNote: "Note",
+    unsupportedKind: "What the customer sends",
+    total: "Total",
+    original: "Message",
   },
 };
 
@@ -64,6 +108,9 @@ const state = {
   bubbles: new Map(),
   readTimer: null,
   typingTimer: null,
+  // Reactions by the wamid they are on: { in: customer's emoji, out: business's emoji }.
+  reactions: new Map(),
+  replyTo: null,
 };
 
 function load(key) {
@@ -121,25 +168,77 @@ function renderMeta(bubble) {
 }
 
 function upsert(message) {
+  if (message.type === "reaction") {
+    applyReaction(message);
+    return null;
+  }
   let bubble = state.bubbles.get(message.wamid);
   if (!bubble) {
     bubble = document.createElement("div");
     bubble.className = `bubble ${message.direction === "in" ? "in" : "out"}`;
     bubble.dataset.wamid = message.wamid;
     bubble.dataset.ts = String(message.timestamp);
+    bubble.dataset.type = message.type;
+    if (message.context_id) bubble.append(quote(message.context_id));
     const text = document.createElement("div");
     text.className = "bubble-text";
-    text.textContent = message.text;
+    const nodes = contentNodes(message, t, state.lang);
+    if (nodes) text.append(...nodes);
+    else text.textContent = message.text;
     const meta = document.createElement("div");
     meta.className = "bubble-meta";
     bubble.append(text, meta);
     insertInOrder(bubble, message.timestamp);
     state.bubbles.set(message.wamid, bubble);
+    renderReactions(message.wamid);
     $("#empty").hidden = true;
   }
   bubble.dataset.status = message.status;
   renderMeta(bubble);
   return bubble;
+}
+
+function quote(wamid) {
+  const box = document.createElement("div");
+  box.className = "bubble-quote";
+  const original = state.bubbles.get(wamid);
+  box.textContent = original?.querySelector(".bubble-text")?.textContent || t("original");
+  return box;
+}
+
+// The latest reaction of each side wins; an empty emoji removes it.
+function applyReaction(message) {
+  const reaction = message.content?.reaction;
+  if (!reaction?.message_id) return;
+  const mine = state.reactions.get(reaction.message_id) || {};
+  mine[message.direction] = reaction.emoji || "";
+  state.reactions.set(reaction.message_id, mine);
+  renderReactions(reaction.message_id);
+}
+
+function renderReactions(wamid) {
+  const bubble = state.bubbles.get(wamid);
+  if (!bubble) return;
+  const reactions = state.reactions.get(wamid) || {};
+  bubble.querySelector(".bubble-reactions")?.remove();
+  if (reactions.in) bubble.dataset.myReaction = reactions.in;
+  else delete bubble.dataset.myReaction;
+  const emojis = [reactions.out, reactions.in].filter(Boolean);
+  if (!emojis.length) return;
+  const pill = document.createElement("div");
+  pill.className = "bubble-reactions";
+  pill.textContent = emojis.join(" ");
+  bubble.append(pill);
+}
+
+function setReplyTo(wamid) {
+  state.replyTo = wamid;
+  $("#reply-bar").hidden = !wamid;
+  const original = wamid && state.bubbles.get(wamid);
+  $("#reply-bar-quote").textContent = original
+    ? original.querySelector(".bubble-text").textContent
+    : "";
+  if (wamid) composer.focus();
 }
 
 function insertInOrder(bubble, timestamp) {
@@ -151,6 +250,7 @@ function insertInOrder(bubble, timestamp) {
 function clearChat() {
   for (const bubble of state.bubbles.values()) bubble.remove();
   state.bubbles.clear();
+  state.reactions.clear();
   $("#empty").hidden = false;
 }
 
@@ -212,31 +312,52 @@ async function postJson(url, body) {
   return response.json();
 }
 
+// Sends one message of any type; draws it at once (the event stream brings the same
+// bubble, keyed by wamid). Returns whether it went out.
+async function sendMessage(fields) {
+  const body = {
+    wa_id: state.waId,
+    name: nameInput.value.trim() || phone.dataset.defaultName,
+    ...fields,
+  };
+  if (state.replyTo && fields.type !== "reaction") body.reply_to = state.replyTo;
+  try {
+    const result = await postJson("/phone/api/send", body);
+    const type = fields.type || "text";
+    // Text and reactions are drawn now to keep typing snappy; the other types come back
+    // on the event stream a moment later with the fields the simulator filled in.
+    if (type === "text" || type === "reaction") {
+      upsert({
+        wamid: result.wamid,
+        direction: "in",
+        type,
+        text: fields.text ?? "",
+        content: type === "reaction"
+          ? { reaction: { message_id: fields.message_id, emoji: fields.emoji } }
+          : null,
+        context_id: body.reply_to ?? null,
+        timestamp: Math.floor(Date.now() / 1000),
+        status: "received",
+      });
+    }
+    if (type !== "reaction") setReplyTo(null);
+    scrollToEnd();
+    if (statusLine.dataset.state === "error" && state.source?.readyState === EventSource.OPEN) {
+      setStatus("online", "online");
+    }
+    return true;
+  } catch {
+    setStatus("sendFailed", "error");
+    return false;
+  }
+}
+
 async function send() {
   const text = composer.value;
   if (!text.trim()) return;
   sendButton.disabled = true;
   try {
-    const result = await postJson("/phone/api/send", {
-      wa_id: state.waId,
-      name: nameInput.value.trim() || phone.dataset.defaultName,
-      text,
-    });
-    // The event stream brings the same bubble; drawing it now keeps typing snappy.
-    upsert({
-      wamid: result.wamid,
-      direction: "in",
-      text,
-      timestamp: Math.floor(Date.now() / 1000),
-      status: "received",
-    });
-    composer.value = "";
-    scrollToEnd();
-    if (statusLine.dataset.state === "error" && state.source?.readyState === EventSource.OPEN) {
-      setStatus("online", "online");
-    }
-  } catch {
-    setStatus("sendFailed", "error");
+    if (await sendMessage({ text })) composer.value = "";
   } finally {
     sendButton.disabled = false;
     composer.focus();
@@ -284,6 +405,8 @@ function start() {
       send();
     }
   });
+  $("#reply-cancel").addEventListener("click", () => setReplyTo(null));
+  setupActions({ send: sendMessage, onReply: setReplyTo });
   document.addEventListener("visibilitychange", markReadSoon);
   window.addEventListener("focus", markReadSoon);
 

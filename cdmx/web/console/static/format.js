@@ -131,3 +131,17 @@ export function hueFor(key) {
 export function displayPhone(waId) {
   return waId ? `+${String(waId).replace(/^\+/, "")}` : "";
 }
+
+// An amount in its currency ("$110.50" for MXN in es-MX); a bad currency code shows the code.
+export function formatMoney(amount, currency) {
+  if (amount === null || amount === undefined || Number.isNaN(Number(amount))) return "";
+  try {
+    return new Intl.NumberFormat(lang, { style: "currency", currency: currency || "MXN" }).format(amount);
+  } catch {
+    return `${new Intl.NumberFormat(lang).format(amount)} ${currency || ""}`.trim();
+  }
+}
+
+export function formatCoordinate(value) {
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 }).format(value);
+}

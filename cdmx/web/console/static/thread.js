@@ -1,8 +1,14 @@
 // The middle column's messages: bubbles, day separators, ticks and failure reasons.
 // One message is one entry, found by server id or by the composer's local_id, so an
 // optimistic bubble, the POST answer and the events about it never show twice.
+import { annotate } from "./annotations.js";
+import { contentNodes, systemText } from "./bubbles.js";
+import { element } from "./dom.js";
 import { t } from "./i18n.js";
+import { forwardedNode, quoteNode } from "./quote.js";
+import { renderReferral } from "./referral.js";
 import { state } from "./store.js";
+import { contactLabel } from "./inbox.js";
 import { dayKey, formatDayLabel, formatFull, formatTime, tickElement } from "./format.js";
 
 const thread = document.getElementById("thread");
@@ -44,6 +50,7 @@ export function clearThread() {
   conversationId = null;
   items = [];
   thread.replaceChildren();
+  renderReferral(items);
 }
 
 function sameMessage(a, b) {
@@ -96,28 +103,56 @@ export function doneLoading() {
   render(true);
 }
 
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
+function authorName(message) {
+  if (message.direction === "outbound") return message.author?.name || t("quote_business");
+  const conversation = state.conversations.get(conversationId);
+  return conversation ? contactLabel(conversation.contact || {}) : t("quote_customer");
 }
 
-function renderBody(message, bubble) {
-  if (message.type === "unsupported") {
-    const text = element("p", "message-text unsupported", t("message_unsupported"));
-    text.title = t("message_unsupported_hint");
-    bubble.append(text);
+// Scroll to a quoted message and flash it, so the agent sees which one it was.
+function jumpTo(wamid) {
+  const target = [...thread.querySelectorAll(".message[data-wamid]")].find(
+    (node) => node.dataset.wamid === wamid,
+  );
+  if (!target) return;
+  target.scrollIntoView({ block: "center", behavior: "smooth" });
+  target.classList.remove("flash");
+  void target.offsetWidth; // restart the animation
+  target.classList.add("flash");
+}
+
+function renderBody(message, bubble, notes) {
+  if (notes.revoked.has(message.wamid)) {
+    bubble.append(element("p", "message-text revoked", `🚫 ${t("revoked")}`));
     return;
   }
-  if (message.text) {
-    if (message.type !== "text" && message.summary) {
-      bubble.append(element("p", "message-summary", message.summary));
-    }
-    bubble.append(element("p", "message-text", message.text));
-    return;
+  const edit = notes.edits.get(message.wamid);
+  const override = edit && edit.content?.type === message.type ? edit.content.content : null;
+  bubble.append(...contentNodes(message, override));
+}
+
+function renderReactions(message, node, notes) {
+  const reactions = notes.reactions.get(message.wamid);
+  if (!reactions) return;
+  const row = element("div", "reactions");
+  for (const reaction of reactions) {
+    const chip = element("span", `reaction from-${reaction.from}`, reaction.emoji);
+    chip.dataset.from = reaction.from;
+    chip.title = reaction.from === "inbound" ? t("reaction_by_customer") : t("reaction_by_business");
+    row.append(chip);
   }
-  bubble.append(element("p", "message-text summary", message.summary || t("message_unsupported")));
+  node.append(row);
+  node.classList.add("has-reactions");
+}
+
+function renderSystem(message) {
+  const node = element("div", "system-notice");
+  if (message.id != null) node.dataset.id = String(message.id);
+  node.dataset.type = message.type;
+  const text = element("span", null, systemText(message));
+  text.title = formatFull(message.created_at);
+  node.append(text);
+  return node;
 }
 
 function renderFailure(message, bubble) {
@@ -141,10 +176,12 @@ function renderFailure(message, bubble) {
   bubble.append(box);
 }
 
-function renderMessage(message) {
+function renderMessage(message, notes) {
+  if (message.type === "system") return renderSystem(message);
   const node = element("div", `message ${message.direction === "inbound" ? "inbound" : "outbound"}`);
   if (message.id != null) node.dataset.id = String(message.id);
   if (message.local_id) node.dataset.localId = message.local_id;
+  if (message.wamid) node.dataset.wamid = message.wamid;
   node.dataset.status = message.status;
   node.dataset.type = message.type;
 
@@ -152,10 +189,18 @@ function renderMessage(message) {
   if (message.direction === "outbound" && message.author && message.author.id !== state.user.id) {
     bubble.append(element("p", "message-author", message.author.name));
   }
-  renderBody(message, bubble);
+  const forwarded = forwardedNode(message.context);
+  if (forwarded) bubble.append(forwarded);
+  if (message.context?.reply_to) {
+    bubble.append(quoteNode(message.context.reply_to, notes, authorName, jumpTo));
+  }
+  renderBody(message, bubble, notes);
   if (message.status === "failed") renderFailure(message, bubble);
 
   const meta = element("span", "message-meta");
+  if (notes.edits.has(message.wamid) && !notes.revoked.has(message.wamid)) {
+    meta.append(element("span", "edited", t("edited")));
+  }
   const time = element("time", "message-time", formatTime(message.created_at));
   time.title = formatFull(message.created_at);
   if (message.created_at) time.dateTime = message.created_at;
@@ -163,6 +208,7 @@ function renderMessage(message) {
   if (message.direction === "outbound") meta.append(tickElement(message.status));
   bubble.append(meta);
   node.append(bubble);
+  renderReactions(message, node, notes);
   return node;
 }
 
@@ -170,9 +216,11 @@ function render(stickToBottom) {
   const nearBottom = pinned;
   const previousTop = thread.scrollTop;
   items.sort(order);
+  const notes = annotate(items);
   const nodes = [];
   let lastDay = "";
   for (const message of items) {
+    if (notes.hidden.has(message)) continue;
     const day = dayKey(message.created_at);
     if (day && day !== lastDay) {
       const separator = element("div", "day-separator");
@@ -180,12 +228,13 @@ function render(stickToBottom) {
       nodes.push(separator);
       lastDay = day;
     }
-    nodes.push(renderMessage(message));
+    nodes.push(renderMessage(message, notes));
   }
   if (!nodes.length && !thread.hasAttribute("aria-busy")) {
     nodes.push(element("p", "thread-empty-note", t("empty_messages")));
   }
   thread.replaceChildren(...nodes);
+  renderReferral(items);
   if (stickToBottom || nearBottom) {
     thread.scrollTop = thread.scrollHeight;
     pinned = true;

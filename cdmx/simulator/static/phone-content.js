@@ -1,0 +1,57 @@
+// What a bubble on the customer's phone shows for each message type. Every value is
+// untrusted text: it goes through textContent, never markup.
+
+function line(className, text) {
+  const node = document.createElement("div");
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function location(body) {
+  const place = body.name || body.address;
+  const nodes = [line("bubble-title", `📍 ${place || `${body.latitude}, ${body.longitude}`}`)];
+  if (body.name && body.address) nodes.push(line("bubble-sub", body.address));
+  nodes.push(line("bubble-sub", `${body.latitude}, ${body.longitude}`));
+  return nodes;
+}
+
+function contacts(cards) {
+  return cards.flatMap((card) => [
+    line("bubble-title", `👤 ${card.name?.formatted_name ?? ""}`),
+    ...(card.phones ?? []).map((phone) => line("bubble-sub", phone.phone)),
+    ...(card.emails ?? []).map((email) => line("bubble-sub", email.email)),
+  ]);
+}
+
+function order(body, t, lang) {
+  const items = body.product_items ?? [];
+  const money = (value, currency) => {
+    try {
+      return new Intl.NumberFormat(lang, { style: "currency", currency }).format(value);
+    } catch {
+      return `${value} ${currency}`;
+    }
+  };
+  const total = items.reduce((sum, item) => sum + item.quantity * item.item_price, 0);
+  return [
+    line("bubble-title", `🛒 ${t("kindOrder")}`),
+    ...items.map((item) =>
+      line("bubble-sub", `${item.quantity} × ${item.product_retailer_id} · ${money(item.item_price, item.currency)}`),
+    ),
+    line("bubble-sub total", `${t("total")}: ${money(total, items[0]?.currency || "MXN")}`),
+    ...(body.text ? [line("bubble-sub", body.text)] : []),
+  ];
+}
+
+// Nodes for a message's content, or null when plain text is all there is to show.
+export function contentNodes(message, t, lang) {
+  const content = message.content || {};
+  if (message.type === "location" && content.location) return location(content.location);
+  if (message.type === "contacts" && content.contacts) return contacts(content.contacts);
+  if (message.type === "order" && content.order) return order(content.order, t, lang);
+  if (message.type === "unsupported") {
+    return [line("bubble-title muted", `⚠️ ${t("kindUnsupported")} (${message.text})`)];
+  }
+  return null;
+}

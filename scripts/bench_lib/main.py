@@ -1,0 +1,248 @@
+"""``scripts/bench``: start the server and the simulator, measure, print a table, write JSON.
+
+    scripts/bench [--db URL] [--only ingest,e2e,...] [--duration S] [--no-pin]
+
+SQLite in a temporary directory by default; ``--db postgresql+psycopg://user@host/NAME``
+creates NAME (and one copy per case) and drops them at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from typing import Any
+
+from bench_lib import cases
+from bench_lib import processes as p
+from bench_lib.machine import machine_info
+from bench_lib.server import Databases
+from bench_lib.simthread import SimulatorThread
+from cdmx.simulator import SimulatorConfig
+
+CASES = ("bare", "ingest", "batch", "fixed", "e2e", "outbound", "ratelimit")
+RESULTS = p.ROOT / "bench" / "results"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite", help="'sqlite' (default) or a PostgreSQL URL")
+    parser.add_argument(
+        "--only", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}"
+    )
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per case")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin server and load")
+    args = parser.parse_args(argv)
+    args.only = [c.strip() for c in args.only.split(",") if c.strip()]
+    unknown = sorted(set(args.only) - set(CASES))
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    if args.db.startswith("postgresql://"):
+        args.db = "postgresql+psycopg://" + args.db.removeprefix("postgresql://")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if shutil.which("wrk") is None:
+        print(
+            "bench: wrk is not installed (apt-get install -y wrk, or make bench)", file=sys.stderr
+        )
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)
+    cleanup = p.Cleanup()
+    sim: SimulatorThread | None = None
+    try:
+        return _run(args, cleanup, lambda s: _set(s))
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; cleaning up", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"bench: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        sim = _SIM.get("sim")
+        if sim is not None:
+            sim.stop()
+        cleanup.close()
+
+
+_SIM: dict[str, SimulatorThread] = {}
+
+
+def _set(sim: SimulatorThread) -> None:
+    _SIM["sim"] = sim
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(args: argparse.Namespace, cleanup: p.Cleanup, keep: Any) -> int:
+    pg = None if args.db == "sqlite" else args.db
+    pin = not args.no_pin and (os.cpu_count() or 1) >= 2
+    server_cpu, load_cpu = (0, 1) if pin else (None, None)
+    if pin:
+        os.sched_setaffinity(0, {1})  # this process (SSE listener, simulator, replies) too
+    server_port, sim_port = p.free_port(), p.free_port()
+    config = SimulatorConfig(
+        app_secret=p.APP_SECRET, access_token=p.ACCESS_TOKEN,
+        webhook_url=f"http://127.0.0.1:{server_port}/webhooks/whatsapp",
+        phone_number_id=p.PHONE_NUMBER_ID, display_phone_number=p.DISPLAY_NUMBER,
+        waba_id=p.WABA_ID,
+    )  # fmt: skip
+    sim = SimulatorThread(sim_port, config)
+    sim.start()
+    keep(sim)
+    info = machine_info(p.ROOT, p.pg_version(pg) if pg else None)
+    database = f"PostgreSQL {info['postgresql']}" if pg else f"SQLite {info['sqlite']}"
+    placement = "server on CPU 0, load on CPU 1" if pin else "not pinned"
+    print(
+        f"bench: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB; {database}; "
+        f"{placement}",
+        flush=True,
+    )
+    dbs = Databases(cleanup, pg, sim_port)
+    ctx = cases.Context(
+        cleanup=cleanup, dbs=dbs, sim=sim, sim_config=config, server_port=server_port,
+        duration=args.duration, server_cpu=server_cpu, load_cpu=load_cpu,
+        run_id=str(int(time.time()) % 100000),
+    )  # fmt: skip
+    runners = {
+        "bare": lambda: cases.bare(ctx),
+        "ingest": lambda: cases.ingest(ctx, 1),
+        "batch": lambda: cases.ingest(ctx, 10),
+        "fixed": lambda: cases.fixed_rate(ctx),
+        "e2e": lambda: cases.end_to_end(ctx),
+        "outbound": lambda: cases.outbound(ctx),
+        "ratelimit": lambda: cases.outbound(ctx, limit=20),
+    }
+    results: dict[str, Any] = {}
+    started = time.monotonic()
+    for name in CASES:
+        if name not in args.only:
+            continue
+        print(f"bench: {name} ...", flush=True)
+        t0 = time.monotonic()
+        try:
+            results[name] = runners[name]()
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # one broken case should not lose the others
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            print(f"bench: {name} failed: {results[name]['error']}", file=sys.stderr)
+        results[name]["case_seconds"] = round(time.monotonic() - t0, 1)
+    rows = table(results)
+    print()
+    print(render(rows))
+    report = {
+        "database": "postgresql" if pg else "sqlite", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+        time.gmtime()), "machine": info, "pinned": pin, "duration": args.duration,
+        "total_seconds": round(time.monotonic() - started, 1), "results": results,
+        "table": rows,
+    }  # fmt: skip
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"bench-{report['database']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"\nbench: wrote {out.relative_to(p.ROOT)} ({report['total_seconds']} s)")
+    return 0
+
+
+def _get(results: dict[str, Any], *keys: str) -> Any:
+    value: Any = results
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _verdict(ok: bool | None) -> str:
+    return "-" if ok is None else ("met" if ok else "NOT MET")
+
+
+def table(results: dict[str, Any]) -> list[list[str]]:
+    """[what, measured, target, verdict] rows."""
+    rows: list[list[str]] = []
+
+    def row(what: str, measured: str, target: str, ok: bool | None) -> None:
+        rows.append([what, measured, target, _verdict(ok)])
+
+    bare_rps = _get(results, "bare", "requests_per_s")
+    if bare_rps is not None:
+        lat = results["bare"]["latency_ms"]
+        row("bare endpoint (baseline)", f"{bare_rps:,.0f} req/s, p99 {lat['p99']} ms", "", None)
+    for name, label in (("ingest", "1 msg/body"), ("batch", "10 msgs/body")):
+        r = results.get(name)
+        if not r or "error" in r:
+            continue
+        mps, lat = r["messages_per_s"], r["latency_ms"]
+        errs = f", {r['errors_total']} errors" if r["errors_total"] else ""
+        row(f"webhook ingest, {label}",
+            f"{mps:,.0f} msg/s ({r['requests_per_s']:,.0f} req/s), p50 {lat['p50']} / "
+            f"p99 {lat['p99']} ms{errs}", "≥ 2,000 msg/s", mps >= 2000)  # fmt: skip
+        if bare_rps:
+            ratio = mps / bare_rps
+            row(f"  ingest ÷ bare, {label}", f"{ratio:.2f}", "≥ 0.4", ratio >= 0.4)
+        drained = "" if r["drained"] else f", {r['inbox_pending_after_drain']} still pending"
+        row(f"  inbox processed, {label}",
+            f"{r['processed_per_s']:,.0f} msg/s ({r['messages_processed']:,} msgs, drain "
+            f"{r['drain_seconds']} s after load{drained})", "", None)  # fmt: skip
+        rss = r["rss"]["peak_mb"]
+        if rss is not None:
+            row(f"  server RSS, {label}", f"peak {rss} MB, end {r['rss']['end_mb']} MB",
+                "< 250 MB", rss < 250)  # fmt: skip
+    r = results.get("fixed")
+    if r and "error" not in r:
+        lat = r["latency_ms"]
+        row(f"webhook answer time at {r['rate']:,.0f}/s",
+            f"p50 {lat['p50']} / p95 {lat['p95']} / p99 {lat['p99']} ms, {r['non_200']} non-200"
+            f" ({r['unanswered']} unanswered)",
+            "p99 < 25 ms", lat["p99"] is not None and lat["p99"] < 25)  # fmt: skip
+    r = results.get("e2e")
+    if r and "error" not in r:
+        lat = r["latency_ms"]
+        row(
+            f"inbound end to end at {r['rate']:,.0f}/s",
+            f"p50 {lat['p50']} / p95 {lat['p95']} / p99 {lat['p99']} ms, "
+            f"{r['received']}/{r['messages']} seen",
+            "p99 < 100 ms",
+            lat["p99"] is not None and lat["p99"] < 100 and r["received"] == r["messages"],
+        )
+    for name in ("outbound", "ratelimit"):
+        r = results.get(name)
+        if not r or "error" in r:
+            continue
+        lat = r["latency_ms"]
+        label = f"outbound at {r['rate']:,.0f}/s, limit {r['outbound_rate_setting']}/s"
+        ok = lat["p99"] is not None and lat["p99"] < 150 and r["sent"] == r["replies"]
+        row(label, f"p50 {lat['p50']} / p95 {lat['p95']} / p99 {lat['p99']} ms, "
+            f"{r['sent']}/{r['replies']} sent", "p99 < 150 ms",
+            ok if name == "outbound" else None)  # fmt: skip
+        row(
+            "  most sends in any 1 s",
+            f"{r['max_sends_in_any_1s']}",
+            f"≤ {r['outbound_rate_setting']}",
+            r["rate_limit_respected"],
+        )
+    for name, r in results.items():
+        if "error" in r:
+            row(name, r["error"][:80], "", None)
+    return rows
+
+
+def render(rows: list[list[str]]) -> str:
+    head = ["what", "measured", "target", ""]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
