@@ -19,7 +19,9 @@ class RecordingSender:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
-    async def send_message(self, phone_number_id: str, token: str, body: dict[str, Any]) -> SendResult:
+    async def send_message(
+        self, phone_number_id: str, token: str, body: dict[str, Any]
+    ) -> SendResult:
         self.calls.append((phone_number_id, body))
         return SendResult(wamid="wamid.AWS1", wa_id=None)
 
