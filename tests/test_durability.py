@@ -220,5 +220,7 @@ async def test_sigkill_under_load_loses_nothing_and_duplicates_only_in_the_windo
             duplicates.append(text)
         else:
             first_arrival[text] = at
-    # A second send happens only for a reply Meta had accepted before the kill.
-    assert all(first_arrival[text] <= kill_time for text in duplicates), duplicates
+    # A second send happens only for a reply Meta had accepted before the kill. (A request the
+    # dead process wrote just before SIGKILL can be read by the simulator, in this busy test
+    # process, a moment after: hence the half second.)
+    assert all(first_arrival[text] <= kill_time + 0.5 for text in duplicates), duplicates

@@ -26,7 +26,7 @@ from cdmx.simulator import SimulatorConfig
 WRK_LUA = p.ROOT / "bench" / "wrk" / "signed.lua"
 OPENLOOP = Path(__file__).with_name("openloop.py")
 WRK_CONNECTIONS = 32
-DRAIN_LIMIT_SECONDS = 60.0
+DRAIN_LIMIT_SECONDS = 30.0
 ADMIN = USERS[0][1]
 WATCHER = USERS[1][1]
 
@@ -290,7 +290,7 @@ def outbound(
         sim.sent_requests.clear()
         with RssSampler(server.pid) as rss:
             posts = asyncio.run(_post_replies(server, heads, rate, count, case))
-            deadline = time.monotonic() + (count / (limit or rate)) + 20
+            deadline = time.monotonic() + min(count / (limit or rate) + 10, 30)
             while time.monotonic() < deadline and len(_sends(sim, case)) < count:
                 time.sleep(0.2)
     finally:
