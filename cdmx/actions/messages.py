@@ -31,9 +31,9 @@ from cdmx.domain.states import (
 from cdmx.domain.window import window_is_open
 from cdmx.queries.conversations import can_see, conversation_snapshot
 from cdmx.queries.messages import message_snapshot
+from cdmx.whatsapp.outgoing import Outgoing, build_text
 from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
 
-TEXT_LIMIT = 4096  # Meta's limit on a text message body
 ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 CHANGED_NUMBER = frozenset({"user_changed_number", "customer_changed_number"})
 LATE_MESSAGE_SLACK = timedelta(seconds=5)
@@ -192,12 +192,25 @@ def apply_early_statuses(session: Session, message: Message) -> None:
 def do_send_text(
     session: Session, user: User, conversation_id: int, text: str, local_id: str | None
 ) -> Message:
-    """Accept an agent's text reply: store it and its outbox row together, status queued."""
-    text = text.strip()
-    if not text:
-        raise Invalid("empty_text", "Write something before sending.")
-    if len(text) > TEXT_LIMIT:
-        raise Invalid("text_too_long", f"A WhatsApp text can have at most {TEXT_LIMIT} characters.")
+    """Accept an agent's text reply (see ``do_send_message``)."""
+    return do_send_message(session, user, conversation_id, build_text(text), local_id=local_id)
+
+
+def do_send_message(
+    session: Session,
+    user: User,
+    conversation_id: int,
+    outgoing: Outgoing,
+    *,
+    local_id: str | None = None,
+    reply_to_id: int | None = None,
+    template: bool = False,
+) -> Message:
+    """Accept an agent's message: store it and its outbox row together, status queued.
+
+    Free-form messages need the 24-hour window open (409 ``window_closed`` otherwise); a
+    template may open it. ``reply_to_id`` quotes one of the conversation's messages.
+    """
     conversation = session.get(Conversation, conversation_id, with_for_update=True)
     if conversation is None or not can_see(user, conversation):
         raise Forbidden("not_your_conversation", "You cannot reply in this conversation.")
@@ -212,12 +225,13 @@ def do_send_text(
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
     now = datetime.now(UTC)
-    if not window_is_open(conversation.last_inbound_at, now):
+    if not template and not window_is_open(conversation.last_inbound_at, now):
         raise Conflict(
             "window_closed",
             "More than 24 hours have passed since the customer last wrote; "
             "only a template message can be sent.",
         )
+    quoted = _quoted_wamid(session, conversation.id, reply_to_id)
     if conversation.status == ConversationStatus.QUEUED and user.role == Role.AGENT:
         # Answering a queued conversation takes it: the customer now has an agent.
         conversation.assignee_id = user.id
@@ -225,9 +239,9 @@ def do_send_text(
         conversation.assigned_at = now
     message = Message(
         channel_id=conversation.channel_id, conversation_id=conversation.id,
-        direction=Direction.OUTBOUND, type="text", text=text, summary=text, status="queued",
-        local_id=local_id, author_id=user.id, payload={"type": "text", "text": {"body": text}},
-        created_at=now,
+        direction=Direction.OUTBOUND, type=outgoing.type, text=outgoing.text,
+        summary=outgoing.summary, status="queued", local_id=local_id, author_id=user.id,
+        payload=outgoing.payload(quoted), created_at=now,
     )  # fmt: skip
     session.add(message)
     session.flush()
@@ -240,9 +254,30 @@ def do_send_text(
             created_at=now,
         )  # fmt: skip
     )
-    conversation.last_message_at = now
-    conversation.last_message_id = message.id
+    if outgoing.counts_as_message:
+        conversation.last_message_at = now
+        conversation.last_message_id = message.id
     session.flush()
     emit_message(session, conversation, message, MESSAGE_CREATED)
     wake(session, "outbox")
     return message
+
+
+def message_wamid(session: Session, conversation_id: int, message_id: int) -> str:
+    """The WhatsApp id of one of the conversation's messages (to quote or react to it)."""
+    row = session.execute(
+        select(Message.wamid).where(
+            Message.id == message_id, Message.conversation_id == conversation_id
+        )
+    ).first()
+    if row is None:
+        raise Invalid("unknown_message", f"Message {message_id} is not in this conversation.")
+    if not row.wamid:
+        raise Conflict(
+            "message_not_sent_yet", "That message has no WhatsApp id yet; try again in a moment."
+        )
+    return str(row.wamid)
+
+
+def _quoted_wamid(session: Session, conversation_id: int, reply_to_id: int | None) -> str | None:
+    return None if reply_to_id is None else message_wamid(session, conversation_id, reply_to_id)

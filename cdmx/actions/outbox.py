@@ -90,16 +90,16 @@ def claim_sends(session: Session, now: datetime, limit: int = 50) -> list[SendJo
 
 
 def build_body(message: Message, contact: Contact) -> dict[str, Any]:
-    """The Graph API request body for an outbound message."""
+    """The Graph API request body for an outbound message: recipient plus stored payload."""
     body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
     if contact.wa_id:
         # With a +: without it Meta prepends the business number's country code.
         body["to"] = e164(contact.wa_id)
     else:
         body["recipient"] = contact.user_id  # username-only customer, reached by BSUID
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    body.update(payload)
     body["type"] = message.type
-    if message.type == "text":
-        body["text"] = {"body": message.text or "", "preview_url": False}
     return body
 
 

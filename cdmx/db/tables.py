@@ -221,3 +221,50 @@ class Event(Base):
     audience: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     data: Mapped[dict]
     created_at: Mapped[datetime]
+
+
+class Template(Base):
+    """A message template of a business account, as last synced from Meta."""
+
+    __tablename__ = "templates"
+    __table_args__ = (
+        UniqueConstraint("business_account_id", "name", "language", name="uq_templates_waba_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    business_account_id: Mapped[str] = mapped_column(String(64))
+    meta_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(512))
+    language: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(40), default="")  # APPROVED, PAUSED, …
+    parameter_format: Mapped[str] = mapped_column(String(20), default="positional")
+    components: Mapped[list[dict] | None] = mapped_column(JSON)
+    synced_at: Mapped[datetime]
+
+
+class Media(Base):
+    """A file carried by a message: where it is stored, and how far its download got."""
+
+    __tablename__ = "media"
+    __table_args__ = (Index("ix_media_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))  # pending | stored | failed | expired | deleted
+    meta_media_id: Mapped[str | None] = mapped_column(String(128))
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(128))
+    filename: Mapped[str | None] = mapped_column(String(512))
+    storage_key: Mapped[str | None] = mapped_column(String(512))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(512))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    stored_at: Mapped[datetime | None]

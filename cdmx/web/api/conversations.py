@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
     do_close_conversation,
@@ -13,7 +14,7 @@ from cdmx.actions.assignment import (
     do_take_conversation,
     do_transfer_conversation,
 )
-from cdmx.actions.messages import do_send_text
+from cdmx.actions.messages import do_send_message, message_wamid
 from cdmx.domain.errors import Invalid
 from cdmx.queries.conversations import (
     conversation_snapshot,
@@ -22,6 +23,15 @@ from cdmx.queries.conversations import (
 )
 from cdmx.queries.messages import list_messages, message_snapshot
 from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.whatsapp.outgoing import (
+    Outgoing,
+    build_buttons,
+    build_contacts,
+    build_list,
+    build_location,
+    build_reaction,
+    build_text,
+)
 
 router = APIRouter(tags=["conversations"])
 
@@ -66,21 +76,81 @@ def get_messages(
         return {"messages": list_messages(session, conversation_id, before_id=before, limit=limit)}
 
 
+class ContactCard(BaseModel):
+    name: str
+    phones: list[str] = []
+    emails: list[str] = []
+
+
+class ReplyButton(BaseModel):
+    title: str
+    id: str | None = None
+
+
+class ListRow(BaseModel):
+    title: str
+    id: str | None = None
+    description: str | None = None
+
+
+class ListSection(BaseModel):
+    title: str | None = None
+    rows: list[ListRow]
+
+
 class NewMessage(BaseModel):
-    type: str = Field("text", description="Only text for now; other types arrive with templates")
-    text: str | None = None
+    """A message from an agent. ``type`` picks which of the other fields are read."""
+
+    type: Literal["text", "reaction", "location", "contacts", "buttons", "list"] = "text"
     local_id: str | None = Field(None, max_length=64, description="Client id for de-duplication")
+    reply_to: int | None = Field(None, description="Id of a message of this conversation to quote")
+    text: str | None = Field(None, description="text")
+    message_id: int | None = Field(None, description="reaction: the message reacted to")
+    emoji: str | None = Field(None, description="reaction: the emoji; empty removes it")
+    latitude: float | None = None
+    longitude: float | None = None
+    name: str | None = Field(None, description="location: the place's name")
+    address: str | None = None
+    contacts: list[ContactCard] | None = None
+    body: str | None = Field(None, description="buttons and list: the message text")
+    buttons: list[ReplyButton] | None = Field(None, description="buttons: up to three")
+    button: str | None = Field(None, description="list: the label of the button that opens it")
+    sections: list[ListSection] | None = None
+    header: str | None = None
+    footer: str | None = None
+
+
+def _outgoing(session: Session, conversation_id: int, body: NewMessage) -> Outgoing:
+    if body.type == "text":
+        return build_text(body.text)
+    if body.type == "reaction":
+        if body.message_id is None:
+            raise Invalid("missing_field", "message_id: the message to react to.")
+        return build_reaction(message_wamid(session, conversation_id, body.message_id), body.emoji)
+    if body.type == "location":
+        return build_location(body.latitude, body.longitude, body.name, body.address)
+    if body.type == "contacts":
+        return build_contacts([c.model_dump() for c in body.contacts or []])
+    if body.type == "buttons":
+        buttons = [b.model_dump() for b in body.buttons or []]
+        return build_buttons(body.body, buttons, header=body.header, footer=body.footer)
+    sections = [s.model_dump() for s in body.sections or []]
+    return build_list(body.body, body.button, sections, header=body.header, footer=body.footer)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=202)
 def post_message(
     conversation_id: int, body: NewMessage, user: CurrentUser, db: DB
 ) -> dict[str, Any]:
-    """Accept a reply: stored with its outbox row, sent by the outbox sender (202)."""
-    if body.type != "text":
-        raise Invalid("unsupported_type", f"Sending '{body.type}' messages is not supported yet.")
+    """Accept a message: checked against WhatsApp's limits, stored with its outbox row, sent
+    by the outbox sender (202)."""
     with db.write() as session:
-        message = do_send_text(session, user, conversation_id, body.text or "", body.local_id)
+        visible_conversation(session, user, conversation_id)
+        outgoing = _outgoing(session, conversation_id, body)
+        message = do_send_message(
+            session, user, conversation_id, outgoing, local_id=body.local_id,
+            reply_to_id=body.reply_to,
+        )  # fmt: skip
         return message_snapshot(session, message)
 
 

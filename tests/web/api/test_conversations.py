@@ -259,3 +259,47 @@ async def test_requests_without_credentials_get_401_json(client: httpx.AsyncClie
     bad = await client.post("/api/v1/auth/token", json={"email": "x@y.z", "password": "nope"})
     assert bad.status_code == 401
     assert bad.json()["error"]["code"] == "bad_credentials"
+
+
+async def test_an_agent_replies_quoting_reacts_and_sends_buttons(
+    client: httpx.AsyncClient, make_user: Callable[..., User], graph: GraphRecorder
+) -> None:
+    agent = make_user()
+    auth = await bearer(client, agent)
+    await deliver(client, text_message("¿Tienen cita mañana?", wamid="wamid.ASK"))
+    conversation = (await eventually(lambda: conversations(client, auth, "mine")))[0]
+    url = f"/api/v1/conversations/{conversation['id']}/messages"
+    inbound = (await client.get(url, headers=auth)).json()["messages"][0]
+    quoted = await client.post(
+        url, json={"type": "text", "text": "Sí, a las 10", "reply_to": inbound["id"]}, headers=auth
+    )
+    assert quoted.status_code == 202, quoted.text
+    reaction = await client.post(
+        url, json={"type": "reaction", "message_id": inbound["id"], "emoji": "👍"}, headers=auth
+    )
+    assert reaction.status_code == 202, reaction.text
+    buttons = await client.post(
+        url, json={"type": "buttons", "body": "¿Confirmas?", "buttons": [{"title": "Sí"}, {"title": "No"}]},
+        headers=auth,
+    )  # fmt: skip
+    assert buttons.status_code == 202, buttons.text
+    too_long = await client.post(
+        url,
+        json={"type": "buttons", "body": "¿Confirmas?", "buttons": [{"title": "x" * 21}]},
+        headers=auth,
+    )
+    assert too_long.status_code == 422
+    assert "buttons[0].title" in too_long.json()["error"]["message"]
+    await eventually(lambda: len(graph.requests) >= 3)
+    bodies = [r["body"] for r in graph.requests]
+    assert bodies[0]["context"] == {"message_id": "wamid.ASK"}
+    assert bodies[1]["type"] == "reaction" and bodies[1]["reaction"] == {
+        "message_id": "wamid.ASK",
+        "emoji": "👍",
+    }
+    assert bodies[2]["type"] == "interactive" and bodies[2]["interactive"]["type"] == "button"
+    # The reaction did not become the conversation's last message.
+    refreshed = (
+        await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)
+    ).json()
+    assert refreshed["last_message"]["summary"] == "¿Confirmas? [Sí / No]"
