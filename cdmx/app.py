@@ -23,6 +23,7 @@ from cdmx.actions.channels import do_ensure_channel
 from cdmx.aws import webhook as aws_webhook
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event
+from cdmx.domain.sealing import Sealer
 from cdmx.realtime.bus import EventBus
 from cdmx.realtime.feed import EventFeed
 from cdmx.realtime.notify import Listener
@@ -48,6 +49,7 @@ def create_app(
 ) -> FastAPI:
     """The whole application for these settings."""
     bus = EventBus()
+    sealer = Sealer(settings.secret_key or "demo")
     db = Database(settings.database_url)
     graph = GraphClient(
         settings.graph_api_base_url, settings.graph_api_version, transport=graph_transport
@@ -55,6 +57,7 @@ def create_app(
     sender = OutboxSender(
         db, graph, token_for=lambda _number: settings.access_token,
         rate_per_second=settings.outbound_rate_per_second, eum=eum_sender(settings),
+        sealer=sealer,
     )  # fmt: skip
     workers = Workers(db, sender)
 
@@ -122,6 +125,7 @@ def create_app(
     app.state.graph = graph
     app.state.workers = workers
     app.state.feed = feed
+    app.state.sealer = sealer
     app.state.tokens = TokenSigner(settings.secret_key)
     app.state.stopping = asyncio.Event()
     app.add_middleware(

@@ -20,6 +20,7 @@ from cdmx.actions.messages import advance_status, apply_early_statuses, emit_mes
 from cdmx.db.tables import Channel, Contact, Conversation, Message, OutboxItem
 from cdmx.domain.events import MESSAGE_UPDATED
 from cdmx.domain.identity import e164
+from cdmx.domain.sealing import Sealer, SealError
 from cdmx.domain.states import STATUS_FAILED
 from cdmx.whatsapp.errors import AuthFailed, GraphError, Retryable, Throttled
 from cdmx.whatsapp.payload import StatusUpdate
@@ -42,11 +43,15 @@ class SendJob:
     channel_id: int
     phone_number_id: str
     provider: str  # "meta" (Graph API) or "aws" (End User Messaging Social)
+    token: str | None  # the number's own token (decrypted), None for META_ACCESS_TOKEN
+    rate_per_second: float | None  # the number's own limit, None for CDMX_OUTBOUND_RATE
     attempts: int
     body: dict[str, Any]
 
 
-def claim_sends(session: Session, now: datetime, limit: int = 50) -> list[SendJob]:
+def claim_sends(
+    session: Session, now: datetime, limit: int = 50, *, sealer: Sealer | None = None
+) -> list[SendJob]:
     """Lease the next sendable row of each conversation whose number is healthy."""
     heads = (
         select(func.min(OutboxItem.id))
@@ -71,7 +76,17 @@ def claim_sends(session: Session, now: datetime, limit: int = 50) -> list[SendJo
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=OutboxItem, skip_locked=True)
     jobs = []
+    unreadable: set[int] = set()
     for item, message, channel, contact in session.execute(query):
+        token = None
+        if channel.access_token_sealed and sealer is not None:
+            try:
+                token = sealer.unseal(channel.access_token_sealed)
+            except SealError as exc:
+                if channel.id not in unreadable:
+                    do_set_channel_health(session, channel.id, "needs_attention", str(exc))
+                    unreadable.add(channel.id)
+                continue
         item.locked_until = now + LEASE
         item.attempts += 1
         jobs.append(
@@ -82,6 +97,8 @@ def claim_sends(session: Session, now: datetime, limit: int = 50) -> list[SendJo
                 channel_id=channel.id,
                 phone_number_id=channel.phone_number_id,
                 provider=channel.provider,
+                token=token,
+                rate_per_second=channel.rate_per_second,
                 attempts=item.attempts,
                 body=build_body(message, contact),
             )  # fmt: skip

@@ -84,6 +84,10 @@ class Channel(Base):
     business_account_id: Mapped[str] = mapped_column(String(64), default="")
     health: Mapped[str] = mapped_column(String(20), default="ok")  # ok | needs_attention
     health_detail: Mapped[str | None] = mapped_column(Text)
+    # The number's own access token, encrypted with CDMX_SECRET_KEY (cdmx/domain/sealing.py);
+    # None means the token from META_ACCESS_TOKEN.
+    access_token_sealed: Mapped[str | None] = mapped_column(Text)
+    rate_per_second: Mapped[float | None]  # None: CDMX_OUTBOUND_RATE
     created_at: Mapped[datetime]
 
 

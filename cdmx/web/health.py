@@ -62,6 +62,11 @@ def metrics(request: Request) -> Response:
             )
         ).all()
         channels = session.execute(select(Channel.phone_number_id, Channel.health)).all()
+        unknown = session.scalar(
+            select(func.count(InboxUpdate.id)).where(
+                InboxUpdate.error.like("%unknown phone_number_id%")
+            )
+        )
     gauge("cdmx_inbox_pending", "Webhook updates stored but not yet processed.", [("", inbox or 0)])
     gauge("cdmx_outbox_pending", "Replies accepted but not yet sent.", [("", outbox or 0)])
     gauge(
@@ -76,6 +81,11 @@ def metrics(request: Request) -> Response:
         "cdmx_channel_healthy", "1 when the number can send, 0 when it needs attention.",
         [(f'{{phone_number_id="{p}"}}', 1 if h == "ok" else 0) for p, h in channels],
     )  # fmt: skip
+    gauge(
+        "cdmx_inbox_unknown_number",
+        "Stored updates for a phone_number_id that is not connected (kept, see inbox.error).",
+        [("", unknown or 0)],
+    )
     gauge(
         "cdmx_event_streams", "Open console event streams in this process.",
         [("", request.app.state.bus.subscriber_count)],

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from cdmx.actions.outbox import SendJob, claim_sends, do_record_send_error, do_record_sent
 from cdmx.db.engine import Database
+from cdmx.domain.sealing import Sealer
 from cdmx.whatsapp.errors import AuthFailed, GraphError
 from cdmx.whatsapp.graph import GraphClient, SendResult
 from cdmx.workers.ratelimit import RateLimiter
@@ -38,7 +39,9 @@ class OutboxSender:
         token_for: Callable[[str], str],
         rate_per_second: float,
         eum: MessageSender | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
+        self.sealer = sealer
         self.db = db
         self.graph = graph
         self.eum = eum
@@ -46,10 +49,12 @@ class OutboxSender:
         self.rate_per_second = rate_per_second
         self._limiters: dict[str, RateLimiter] = {}
 
-    def _limiter(self, phone_number_id: str) -> RateLimiter:
-        if phone_number_id not in self._limiters:
-            self._limiters[phone_number_id] = RateLimiter(self.rate_per_second)
-        return self._limiters[phone_number_id]
+    def _limiter(self, job: SendJob) -> RateLimiter:
+        rate = job.rate_per_second or self.rate_per_second
+        limiter = self._limiters.get(job.phone_number_id)
+        if limiter is None or limiter.rate != rate:
+            limiter = self._limiters[job.phone_number_id] = RateLimiter(rate)
+        return limiter
 
     async def send_batch(self) -> int:
         """Claim and send what is due; returns how many rows were attempted."""
@@ -63,10 +68,10 @@ class OutboxSender:
         # within its lease even when it has to wait for the rate limit.
         limit = max(1, min(50, int(self.rate_per_second * 10)))
         with self.db.write() as session:
-            return claim_sends(session, datetime.now(UTC), limit)
+            return claim_sends(session, datetime.now(UTC), limit, sealer=self.sealer)
 
     async def _send(self, job: SendJob) -> None:
-        await self._limiter(job.phone_number_id).acquire()
+        await self._limiter(job).acquire()
         sender: MessageSender = self.graph
         if job.provider == "aws":
             if self.eum is None:
@@ -76,9 +81,8 @@ class OutboxSender:
                 return
             sender = self.eum
         try:
-            result = await sender.send_message(
-                job.phone_number_id, self.token_for(job.phone_number_id), job.body
-            )
+            token = job.token or self.token_for(job.phone_number_id)
+            result = await sender.send_message(job.phone_number_id, token, job.body)
         except GraphError as error:
             outcome = await asyncio.to_thread(self._record_error, job, error)
             log.log(

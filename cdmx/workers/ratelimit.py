@@ -20,6 +20,7 @@ HEADROOM = 1.1
 
 class RateLimiter:
     def __init__(self, rate: float) -> None:
+        self.rate = rate
         self.capacity = max(1, int(rate))
         # Rates below one per second: one call per 1/rate seconds.
         self.window = HEADROOM * self.capacity / rate
