@@ -126,6 +126,8 @@ def create_app(
     app.state.workers = workers
     app.state.feed = feed
     app.state.sealer = sealer
+    app.state.background = set()  # courtesy calls in flight (read receipts, typing)
+    app.state.typing_sent = {}  # conversation id → when "typing…" was last sent
     app.state.tokens = TokenSigner(settings.secret_key)
     app.state.stopping = asyncio.Event()
     app.add_middleware(

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     )
 
     outbound_rate_per_second: float = Field(80.0, alias="CDMX_OUTBOUND_RATE", gt=0)
+    read_receipts: bool = Field(True, alias="CDMX_READ_RECEIPTS")
     demo: bool = Field(False, alias="CDMX_DEMO")
 
     @field_validator("database_url")

@@ -29,11 +29,14 @@ def test_every_api_route_is_documented(settings: Settings) -> None:
     from cdmx.app import create_app
 
     app = create_app(settings, run_workers=False)
-    documented = (DOCS / "api.md").read_text()
-    missing = []
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if path.startswith("/api/v1/") and "openapi" not in path and "docs" not in path:
-            if not re.search(re.escape(path) + r"[\s`?]", documented):
-                missing.append(path)
+    paths = app.openapi()["paths"]
+    assert "/api/v1/conversations/{conversation_id}/messages" in paths  # the test sees routes
+    documented = {
+        re.sub(r"\{[^}]*\}", "{}", path)
+        for path in re.findall(r"`(?:[A-Z]+ )?(/api/v1/[^`?\s]*)", (DOCS / "api.md").read_text())
+    }
+    missing = [
+        path for path in paths
+        if path.startswith("/api/v1/") and re.sub(r"\{[^}]*\}", "{}", path) not in documented
+    ]  # fmt: skip
     assert missing == []

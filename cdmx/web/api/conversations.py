@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
     do_close_conversation,
-    do_mark_conversation_read,
     do_take_conversation,
     do_transfer_conversation,
 )
@@ -152,14 +151,6 @@ def post_message(
             reply_to_id=body.reply_to,
         )  # fmt: skip
         return message_snapshot(session, message)
-
-
-@router.post("/conversations/{conversation_id}/read", status_code=204)
-def mark_read(conversation_id: int, user: CurrentUser, db: DB) -> Response:
-    """The agent has seen the conversation: its unread count goes to zero."""
-    with db.write() as session:
-        do_mark_conversation_read(session, user, conversation_id)
-    return Response(status_code=204)
 
 
 @router.post("/conversations/{conversation_id}/take")

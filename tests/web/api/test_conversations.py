@@ -303,3 +303,25 @@ async def test_an_agent_replies_quoting_reacts_and_sends_buttons(
         await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)
     ).json()
     assert refreshed["last_message"]["summary"] == "¿Confirmas? [Sí / No]"
+
+
+async def test_opening_a_conversation_sends_blue_ticks_and_writing_shows_typing(
+    client: httpx.AsyncClient, make_user: Callable[..., User], graph: GraphRecorder
+) -> None:
+    agent = make_user()
+    auth = await bearer(client, agent)
+    await deliver(client, text_message("¿Me ayudas?", wamid="wamid.HELP"))
+    conversation = (await eventually(lambda: conversations(client, auth, "mine")))[0]
+    assert conversation["unread_count"] == 1
+    read = await client.post(f"/api/v1/conversations/{conversation['id']}/read", headers=auth)
+    assert read.status_code == 204
+    for _ in range(3):  # throttled: one indicator however often the composer asks
+        typing = await client.post(f"/api/v1/conversations/{conversation['id']}/typing", headers=auth)
+        assert typing.status_code == 204
+    await eventually(lambda: len(graph.requests) >= 2)
+    bodies = [r["body"] for r in graph.requests]
+    assert bodies[0] == {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.HELP"}
+    assert bodies[1]["typing_indicator"] == {"type": "text"}
+    assert len(bodies) == 2
+    refreshed = (await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)).json()
+    assert refreshed["unread_count"] == 0
