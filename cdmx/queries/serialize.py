@@ -43,7 +43,7 @@ def message_json(message: Message, author_name: str | None = None) -> dict[str, 
         else {"id": message.author_id, "name": author_name or ""},
         "error": error,
         "content": message_content(message.type, payload),
-        "context": message_context(payload) if inbound else None,
+        "context": message_context(payload),
         "referral": message_referral(payload) if inbound else None,
         "media": None,
     }

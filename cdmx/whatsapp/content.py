@@ -75,7 +75,8 @@ def message_context(raw: dict[str, Any]) -> dict[str, Any] | None:
         return None
     product = _dict(context.get("referred_product"))
     return {
-        "reply_to": _str(context.get("id")),
+        # Inbound context names the quoted message "id"; what we send names it "message_id".
+        "reply_to": _str(context.get("id")) or _str(context.get("message_id")),
         "forwarded": context.get("forwarded") is True,
         "frequently_forwarded": context.get("frequently_forwarded") is True,
         "referred_product": {
@@ -142,6 +143,8 @@ def _contact(card: dict[str, Any]) -> dict[str, Any]:
 
 
 def _interactive(body: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(body.get("action"), dict):
+        return _interactive_sent(body)
     kind = _str(body.get("type"))
     reply = _dict(body.get(kind or ""))
     response = None
@@ -159,6 +162,36 @@ def _interactive(body: dict[str, Any]) -> dict[str, Any]:
         "description": _str(reply.get("description")),
         "body": _str(reply.get("body")),
         "response": response,
+    }
+
+
+def _interactive_sent(body: dict[str, Any]) -> dict[str, Any]:
+    """What the business offered: reply buttons or a list (outbound interactive)."""
+    action = _dict(body.get("action"))
+    return {
+        "kind": _str(body.get("type")),
+        "body": _str(_dict(body.get("body")).get("text")),
+        "header": _str(_dict(body.get("header")).get("text")),
+        "footer": _str(_dict(body.get("footer")).get("text")),
+        "buttons": [
+            {"id": _str(reply.get("id")), "title": _str(reply.get("title"))}
+            for reply in (_dict(_dict(b).get("reply")) for b in _list(action.get("buttons")))
+        ],
+        "button": _str(action.get("button")),
+        "sections": [
+            {
+                "title": _str(section.get("title")),
+                "rows": [
+                    {
+                        "id": _str(row.get("id")),
+                        "title": _str(row.get("title")),
+                        "description": _str(row.get("description")),
+                    }
+                    for row in map(_dict, _list(section.get("rows")))
+                ],
+            }
+            for section in map(_dict, _list(action.get("sections")))
+        ],
     }
 
 

@@ -298,6 +298,10 @@ async def test_an_agent_replies_quoting_reacts_and_sends_buttons(
         "emoji": "👍",
     }
     assert bodies[2]["type"] == "interactive" and bodies[2]["interactive"]["type"] == "button"
+    thread = (await client.get(url, headers=auth)).json()["messages"]
+    assert thread[1]["context"]["reply_to"] == "wamid.ASK"  # the quote survives a reload
+    sent_buttons = thread[3]["content"]
+    assert (sent_buttons["body"], [b["title"] for b in sent_buttons["buttons"]]) == ("¿Confirmas?", ["Sí", "No"])
     # The reaction did not become the conversation's last message.
     refreshed = (
         await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)

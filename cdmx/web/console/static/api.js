@@ -3,11 +3,13 @@
 import { t } from "./i18n.js";
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, code = "error" } = {}) {
+  constructor(message, { status = 0, code = "error", fields = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    // Per-field messages ({"body.1": "Requerido"}) for a form to show beside its inputs.
+    this.fields = fields;
   }
 }
 
@@ -21,7 +23,10 @@ function csrfToken() {
 export async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   const init = { method, headers, credentials: "same-origin" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    // The browser writes the multipart boundary itself.
+    init.body = body;
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -54,6 +59,7 @@ export async function request(method, path, body) {
     throw new ApiError((error && error.message) || t("error_generic"), {
       status: response.status,
       code: (error && error.code) || `http_${response.status}`,
+      fields: error && error.fields && typeof error.fields === "object" ? error.fields : null,
     });
   }
   return data;
@@ -62,6 +68,7 @@ export async function request(method, path, body) {
 export const api = {
   get: (path) => request("GET", path),
   post: (path, body) => request("POST", path, body),
+  upload: (path, formData) => request("POST", path, formData),
   put: (path, body) => request("PUT", path, body),
   delete: (path) => request("DELETE", path),
 };

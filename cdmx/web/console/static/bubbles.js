@@ -1,9 +1,11 @@
 // What goes inside a bubble, per message type, from the message's `content` (see
-// docs/messages.md). Media are placeholders until the media pipeline fills `media`.
+// docs/messages.md). Media are placeholders until the media pipeline fills `media`
+// (media.js draws them then).
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { contactCards, locationCard, orderCard } from "./cards.js";
 import { linkifiedText } from "./links.js";
+import { mediaNodes } from "./media.js";
 
 const MEDIA_ICONS = { image: "📷", video: "🎥", audio: "🎵", voice: "🎤", document: "📄", sticker: "🩷" };
 
@@ -20,6 +22,8 @@ function mediaKind(message, content) {
 
 function mediaPlaceholder(message, content) {
   const kind = mediaKind(message, content);
+  const drawn = mediaNodes(kind, message, content);
+  if (drawn) return content.caption ? [...drawn, textBlock(content.caption)] : drawn;
   const box = element("div", `media-placeholder media-${kind}`);
   box.append(element("span", "media-icon", MEDIA_ICONS[kind] || "📎"));
   const label = element("span", "media-label");
@@ -30,6 +34,19 @@ function mediaPlaceholder(message, content) {
   box.append(label);
   const nodes = [box];
   if (content.caption) nodes.push(textBlock(content.caption));
+  return nodes;
+}
+
+// What the agent sent: the body, then the buttons or the list's button as chips.
+function interactiveSent(message, content) {
+  const text = message.text || content.body || "";
+  const nodes = [textBlock(text)];
+  const options = /\[(.*)\]$/.exec(message.summary || "");
+  if (options) {
+    const row = element("div", "sent-options");
+    for (const title of options[1].split(" / ")) row.append(element("span", "sent-option", title));
+    nodes.push(row);
+  }
   return nodes;
 }
 
@@ -97,7 +114,10 @@ export function contentNodes(message, override) {
     case "order":
       return [orderCard(content)];
     case "interactive":
+      if (message.direction === "outbound") return interactiveSent(message, content);
       return interactiveReply(content);
+    case "template":
+      return [element("p", "message-summary muted", `📝 ${t("template_sent")}`), textBlock(message.text || message.summary || "")];
     case "button":
       return [element("p", "message-choice", t("button_tapped", { text: content.text || content.payload || "?" }))];
     case "reaction":

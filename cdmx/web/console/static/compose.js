@@ -1,38 +1,35 @@
 // The composer: Enter sends, Shift+Enter is a new line, disabled while empty or when the
-// conversation cannot be answered (closed, not ours, or the 24-hour window is over).
-// A message shows at once with its local_id and is reconciled by thread.js.
+// conversation cannot be answered (closed, not ours, or the 24-hour window is over — then
+// it offers a template instead). A message shows at once with its local_id and is
+// reconciled by thread.js. Others follow the lock through the store's "composer" topic.
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { isMine, state } from "./store.js";
+import { emit, isMine } from "./store.js";
 import { msUntil } from "./format.js";
+import { markFailed, messagesPath, optimistic } from "./outgoing.js";
+import { clearReply, replyTarget, setReplyConversation, setupReply } from "./reply.js";
 import { onRetry, upsertMessage } from "./thread.js";
 
 const form = document.getElementById("compose-form");
 const textarea = document.getElementById("composer");
 const button = document.getElementById("send-button");
 const note = document.getElementById("composer-note");
+const noteText = document.getElementById("composer-note-text");
+const templatePrompt = document.getElementById("template-prompt");
 
 const drafts = new Map();
 let current = null;
 
-// crypto.randomUUID only exists on https or localhost; a console on a closed network may
-// be plain http, where getRandomValues still works.
-function newLocalId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function blockedReason(conversation) {
-  if (!conversation) return "";
-  if (conversation.status === "closed") return t("composer_closed");
-  if (conversation.status === "queued") return t("composer_take_first");
-  if (!isMine(conversation)) return t("composer_not_assignee");
-  if (msUntil(conversation.window_expires_at) <= 0) return t("composer_window_closed");
-  return "";
+// "" when free text may be sent; "window" when only a template may; else why nothing may.
+function lockOf(conversation) {
+  if (!conversation) return { lock: "none", reason: "" };
+  if (conversation.status === "closed") return { lock: "all", reason: t("composer_closed") };
+  if (conversation.status === "queued") return { lock: "all", reason: t("composer_take_first") };
+  if (!isMine(conversation)) return { lock: "all", reason: t("composer_not_assignee") };
+  if (msUntil(conversation.window_expires_at) <= 0) {
+    return { lock: "window", reason: t("composer_window_closed") };
+  }
+  return { lock: "", reason: "" };
 }
 
 function refreshButton() {
@@ -46,49 +43,48 @@ function autosize() {
 
 async function post(message) {
   try {
-    const accepted = await api.post(`/api/v1/conversations/${message.conversation_id}/messages`, {
+    const accepted = await api.post(messagesPath(message.conversation_id), {
       type: "text",
       text: message.text,
       local_id: message.local_id,
+      reply_to: message.reply_to_id ?? undefined,
     });
     if (accepted) upsertMessage(accepted);
   } catch (error) {
-    // Only a send that may succeed later (no connection, a server error) offers a retry.
-    const retry = !error.status || error.status >= 500;
-    upsertMessage(
-      { ...message, status: "failed", client_error: error.message, client_retry: retry },
-      { force: true },
-    );
+    markFailed(message, error);
   }
 }
 
 function send() {
   const text = textarea.value.trim();
   if (!current || textarea.disabled || !text) return;
-  const message = {
-    id: null,
-    local_id: newLocalId(),
-    conversation_id: current.id,
-    direction: "outbound",
-    type: "text",
+  const quoted = replyTarget();
+  const message = optimistic(current.id, {
     text,
     summary: text,
-    status: "queued",
-    wamid: null,
-    created_at: new Date().toISOString(),
-    author: { id: state.user.id, name: state.user.name },
-    error: null,
-    media: null,
-  };
+    content: { body: text },
+    reply_to_id: quoted ? quoted.id : null,
+    context: quoted ? { reply_to: quoted.wamid } : null,
+  });
   textarea.value = "";
   drafts.delete(current.id);
+  clearReply();
   autosize();
   refreshButton();
   upsertMessage(message);
   post(message);
 }
 
-export function setupComposer() {
+export function focusComposer() {
+  if (!textarea.disabled) textarea.focus();
+}
+
+// Hooks for the rest of the composer (menu, attachments): the open conversation and its lock.
+export function composerConversation() {
+  return current;
+}
+
+export function setupComposer({ onTemplate }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     send();
@@ -97,6 +93,8 @@ export function setupComposer() {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
+    } else if (event.key === "Escape" && replyTarget()) {
+      clearReply();
     }
   });
   textarea.addEventListener("input", () => {
@@ -104,8 +102,11 @@ export function setupComposer() {
     autosize();
     refreshButton();
   });
+  templatePrompt.addEventListener("click", () => onTemplate());
+  setupReply({ focus: focusComposer });
   // Retrying reuses the local_id, so a send that did reach the server is not doubled.
   onRetry((message) => {
+    if (message.type !== "text") return;
     const again = { ...message, status: "queued", client_error: null };
     upsertMessage(again, { force: true });
     post(again);
@@ -117,13 +118,17 @@ export function setComposerConversation(conversation, { focus = false } = {}) {
   current = conversation;
   if (switched) {
     textarea.value = (conversation && drafts.get(conversation.id)) || "";
+    setReplyConversation(conversation ? conversation.id : null);
     autosize();
   }
-  const reason = blockedReason(conversation);
-  textarea.disabled = !conversation || reason !== "";
+  const { lock, reason } = lockOf(conversation);
+  textarea.disabled = lock !== "";
   note.hidden = reason === "";
-  note.textContent = reason;
-  form.classList.toggle("blocked", reason !== "");
+  noteText.textContent = reason;
+  templatePrompt.hidden = lock !== "window";
+  form.classList.toggle("blocked", lock !== "");
+  if (lock !== "") clearReply();
   refreshButton();
+  emit("composer", { conversation, lock });
   if (focus && !textarea.disabled && window.matchMedia("(pointer: fine)").matches) textarea.focus();
 }

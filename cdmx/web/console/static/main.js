@@ -1,7 +1,16 @@
 // Entry point: loads the state over REST, follows the event stream, wires the parts.
 import { api } from "./api.js";
 import { setupAvailability, showAvailability } from "./availability.js";
-import { setComposerConversation, setupComposer } from "./compose.js";
+import { setupAttachments } from "./attach.js";
+import { setupBubbleActions } from "./bubble-actions.js";
+import { focusComposer, setComposerConversation, setupComposer } from "./compose.js";
+import { setupDialog } from "./dialog.js";
+import { setupLightbox } from "./media.js";
+import { openTemplateForCurrent, setupMenu } from "./menu.js";
+import { openNewConversation } from "./newchat.js";
+import { openReactionPicker } from "./react.js";
+import { setupRecorder } from "./recorder.js";
+import { startReply } from "./reply.js";
 import { connectEvents } from "./events.js";
 import { renderHeader, renderWindow, setupHeader } from "./header.js";
 import { renderInbox, setupInbox, showLoading } from "./inbox.js";
@@ -15,7 +24,15 @@ import {
   setUnreadZero,
   state,
 } from "./store.js";
-import { clearThread, doneLoading, showThread, upsertMessage, upsertMessages } from "./thread.js";
+import {
+  authorName,
+  clearThread,
+  doneLoading,
+  messageById,
+  showThread,
+  upsertMessage,
+  upsertMessages,
+} from "./thread.js";
 import { toast } from "./toast.js";
 
 const consoleElement = document.getElementById("console");
@@ -189,7 +206,27 @@ function start() {
 
   setupInbox({ onOpen: openConversation, onView: selectView });
   setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
-  setupComposer();
+  setupDialog();
+  setupComposer({ onTemplate: openTemplateForCurrent });
+  setupMenu();
+  setupAttachments();
+  setupRecorder();
+  setupLightbox();
+  setupBubbleActions({
+    find: messageById,
+    onReply: (message) => {
+      startReply(message, authorName(message));
+      focusComposer();
+    },
+    onReact: (message, anchor) => {
+      const node = anchor.closest(".message");
+      const mine = node?.querySelector('.reaction[data-from="outbound"]')?.textContent || "";
+      openReactionPicker(message, anchor, mine);
+    },
+  });
+  document.getElementById("new-conversation").addEventListener("click", () => {
+    openNewConversation(openConversation).catch((error) => toast(error.message, { error: true }));
+  });
   setupAvailability();
 
   document.addEventListener("visibilitychange", () => {

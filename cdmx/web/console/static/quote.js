@@ -10,6 +10,12 @@ function quotedText(original, notes) {
   return content.body || content.caption || original.text || original.summary || "";
 }
 
+// One line for any message: its text, caption or summary.
+export function quotedSummary(message) {
+  const content = message.content || {};
+  return content.body || content.caption || message.text || message.summary || "";
+}
+
 export function quoteNode(replyTo, notes, author, onJump) {
   const original = notes.byWamid.get(replyTo);
   if (!original) {

@@ -3,6 +3,7 @@
 // optimistic bubble, the POST answer and the events about it never show twice.
 import { annotate } from "./annotations.js";
 import { contentNodes, systemText } from "./bubbles.js";
+import { actionsNode, canAct } from "./bubble-actions.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 import { forwardedNode, quoteNode } from "./quote.js";
@@ -65,6 +66,8 @@ function merge(incoming, force) {
   }
   const current = items[index];
   const next = { ...current, ...incoming, local_id: incoming.local_id || current.local_id };
+  // The server does not echo an outbound reply's context; keep the quote the composer drew.
+  if (!incoming.context && current.context) next.context = current.context;
   if (!force && (RANK[incoming.status] ?? 0) < (RANK[current.status] ?? 0)) {
     next.status = current.status;
     next.error = current.error;
@@ -103,7 +106,11 @@ export function doneLoading() {
   render(true);
 }
 
-function authorName(message) {
+export function messageById(id) {
+  return items.find((item) => item.id === id) || null;
+}
+
+export function authorName(message) {
   if (message.direction === "outbound") return message.author?.name || t("quote_business");
   const conversation = state.conversations.get(conversationId);
   return conversation ? contactLabel(conversation.contact || {}) : t("quote_customer");
@@ -208,6 +215,7 @@ function renderMessage(message, notes) {
   if (message.direction === "outbound") meta.append(tickElement(message.status));
   bubble.append(meta);
   node.append(bubble);
+  if (canAct(message)) node.append(actionsNode(message));
   renderReactions(message, node, notes);
   return node;
 }
