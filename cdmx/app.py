@@ -28,14 +28,18 @@ from cdmx.realtime.bus import EventBus
 from cdmx.realtime.feed import EventFeed
 from cdmx.realtime.notify import Listener
 from cdmx.settings import Settings
+from cdmx.storage import build_store
 from cdmx.web import health, webhooks
+from cdmx.web import media as media_routes
 from cdmx.web.api import router as api_router
 from cdmx.web.auth import TokenSigner
 from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
 from cdmx.whatsapp.graph import GraphClient
+from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
 from cdmx.workers.runner import Workers
+from cdmx.workers.templates import run_template_sync
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "console" / "static"
@@ -50,16 +54,31 @@ def create_app(
     """The whole application for these settings."""
     bus = EventBus()
     sealer = Sealer(settings.secret_key or "demo")
-    db = Database(settings.database_url)
+    store = build_store(settings)
+    # Every session can sign media links, so event snapshots carry working URLs.
+    db = Database(settings.database_url, session_info={"media_urls": store.url})
     graph = GraphClient(
         settings.graph_api_base_url, settings.graph_api_version, transport=graph_transport
     )
+
+    def default_token(_phone_number_id: str) -> str:
+        return settings.access_token
+
     sender = OutboxSender(
-        db, graph, token_for=lambda _number: settings.access_token,
-        rate_per_second=settings.outbound_rate_per_second, eum=eum_sender(settings),
-        sealer=sealer,
+        db, graph, token_for=default_token, rate_per_second=settings.outbound_rate_per_second,
+        eum=eum_sender(settings), sealer=sealer, store=store,
     )  # fmt: skip
-    workers = Workers(db, sender)
+    fetcher = MediaFetcher(
+        db, graph, store, token_for=default_token, retention_days=settings.media_retention_days
+    )
+
+    async def sync_templates(stop: asyncio.Event) -> None:
+        await run_template_sync(db, graph, settings, stop)
+
+    workers = Workers(
+        db, sender, woken={"media": fetcher.run},
+        periodic=[sync_templates] if settings.business_account_id else [],
+    )  # fmt: skip
 
     feed = EventFeed(db, bus)
 
@@ -126,6 +145,7 @@ def create_app(
     app.state.workers = workers
     app.state.feed = feed
     app.state.sealer = sealer
+    app.state.media_store = store
     app.state.background = set()  # courtesy calls in flight (read receipts, typing)
     app.state.typing_sent = {}  # conversation id → when "typing…" was last sent
     app.state.tokens = TokenSigner(settings.secret_key)
@@ -141,6 +161,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(webhooks.router)
     app.include_router(aws_webhook.router)
+    app.include_router(media_routes.router)
     app.include_router(api_router)
     app.include_router(health.router)
     app.include_router(views.router)

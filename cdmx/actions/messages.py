@@ -16,6 +16,7 @@ from cdmx.actions.assignment import (
 )
 from cdmx.actions.contacts import do_upsert_contact
 from cdmx.actions.events import emit, wake
+from cdmx.actions.media import do_register_inbound_media
 from cdmx.db.tables import Channel, Contact, Conversation, EarlyStatus, Message, OutboxItem, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import CONVERSATION_CREATED, MESSAGE_CREATED, MESSAGE_UPDATED
@@ -65,6 +66,7 @@ def do_record_inbound_message(
     except IntegrityError:
         return None  # the same wamid inside another body, stored by someone else first
     _learn_about_contact(session, contact, inbound, now)
+    do_register_inbound_media(session, message)  # the media worker fetches the file
     if inbound.type in ANNOTATIONS:
         # A reaction, edit or deletion changes an earlier bubble; it is not a new message
         # to read, nor the conversation's last message, but it does keep the window open.

@@ -24,7 +24,12 @@ class Database:
     """Owns the engines; ``write()`` and ``read()`` yield sessions in a transaction."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, on_commit: AfterCommit | None = None
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        on_commit: AfterCommit | None = None,
+        session_info: dict[str, Any] | None = None,
     ) -> None:
         self.on_commit = on_commit
         self.url = make_url(url)
@@ -38,8 +43,10 @@ class Database:
                 url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
             self.read_engine = self.engine
-        self._write = sessionmaker(self.engine, expire_on_commit=False)
-        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+        # session_info reaches every session (e.g. the media link signer for snapshots).
+        info = dict(session_info or {})
+        self._write = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
 
     def _ensure_sqlite_dir(self) -> None:
         from pathlib import Path

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import Message, User
+from cdmx.queries.media import message_media, page_media
 from cdmx.queries.serialize import message_json
 
 
@@ -16,7 +17,7 @@ def message_snapshot(session: Session, message: Message) -> dict[str, Any]:
     name = None
     if message.author_id is not None:
         name = session.scalar(select(User.name).where(User.id == message.author_id))
-    return message_json(message, name)
+    return message_json(message, name, message_media(session, message))
 
 
 def list_messages(
@@ -31,7 +32,8 @@ def list_messages(
     if before_id is not None:
         query = query.where(Message.id < before_id)
     rows = session.execute(query.order_by(Message.id.desc()).limit(limit)).all()
-    return [message_json(message, name) for message, name in reversed(rows)]
+    media = page_media(session, [message for message, _ in rows])  # one query for the page
+    return [message_json(m, name, media.get(m.id)) for m, name in reversed(rows)]
 
 
 def find_by_wamid(session: Session, wamid: str) -> list[Message]:

@@ -15,7 +15,9 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def message_json(message: Message, author_name: str | None = None) -> dict[str, Any]:
+def message_json(
+    message: Message, author_name: str | None = None, media: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A message as the API and the events show it."""
     payload = message.payload if isinstance(message.payload, dict) else {}
     inbound = message.direction == "inbound"
@@ -45,7 +47,7 @@ def message_json(message: Message, author_name: str | None = None) -> dict[str, 
         "content": message_content(message.type, payload),
         "context": message_context(payload),
         "referral": message_referral(payload) if inbound else None,
-        "media": None,
+        "media": media,
     }
 
 

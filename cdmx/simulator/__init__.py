@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from cdmx.simulator.config import SimulatorConfig
 from cdmx.simulator.graph import graph_routes
+from cdmx.simulator.media import media_routes
 from cdmx.simulator.phone import phone_routes
 from cdmx.simulator.state import Simulator
 
@@ -35,6 +36,6 @@ def create_simulator_app(
             await simulator.stop()
 
     # Phone routes first: "/phone/api/messages" would otherwise fit the Graph pattern.
-    app = Starlette(routes=[*phone_routes(), *graph_routes()], lifespan=lifespan)
+    app = Starlette(routes=[*phone_routes(), *graph_routes(), *media_routes()], lifespan=lifespan)
     app.state.simulator = simulator
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from typing import Any
@@ -13,6 +14,7 @@ from starlette.routing import Route
 
 from cdmx.simulator.faults import Fault
 from cdmx.simulator.state import GraphRequest, Simulator, canonical_wa_id
+from cdmx.simulator.templates import SAMPLE_TEMPLATES, TemplateRejected, check_and_render
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -22,64 +24,7 @@ KNOWN_TYPES = (
     "sticker", "template", "text", "video",
 )  # fmt: skip
 VERSION = re.compile(r"v\d+\.0")
-
-SAMPLE_TEMPLATES: list[dict[str, Any]] = [
-    {
-        "name": "bienvenida",
-        "language": "es_MX",
-        "status": "APPROVED",
-        "category": "UTILITY",
-        "parameter_format": "POSITIONAL",
-        "id": "300000000000001",
-        "components": [
-            {
-                "type": "BODY",
-                "text": "¡Hola {{1}}! Gracias por escribirnos. ¿En qué podemos ayudarte hoy?",
-                "example": {"body_text": [["Ana"]]},
-            },
-            {"type": "FOOTER", "text": "WhatsApp CDMX"},
-        ],
-    },
-    {
-        "name": "hello_world",
-        "language": "en_US",
-        "status": "APPROVED",
-        "category": "UTILITY",
-        "parameter_format": "POSITIONAL",
-        "id": "300000000000002",
-        "components": [
-            {"type": "HEADER", "format": "TEXT", "text": "Hello World"},
-            {
-                "type": "BODY",
-                "text": "Welcome and congratulations!! This message demonstrates your ability "
-                "to send a WhatsApp message notification from the Cloud API, hosted by Meta. "
-                "Thank you for taking the time to test with us.",
-            },
-            {"type": "FOOTER", "text": "WhatsApp Business Platform sample message"},
-        ],
-    },
-]
-
-
-def find_template(name: str, language: str) -> dict[str, Any] | None:
-    """The approved sample template with this name and exact locale."""
-    for template in SAMPLE_TEMPLATES:
-        if template["name"] == name and template["language"] == language:
-            return template
-    return None
-
-
-def render_template(template: dict[str, Any], parameters: list[str]) -> str:
-    """The text a customer sees for a template, with positional body parameters filled in."""
-    parts = []
-    for component in template["components"]:
-        text = component.get("text", "")
-        if component["type"] == "BODY":
-            for index, value in enumerate(parameters, start=1):
-                text = text.replace("{{" + str(index) + "}}", value)
-        if component["type"] in ("HEADER", "BODY"):
-            parts.append(text)
-    return "\n".join(parts)
+TEMPLATE_PAGE_DEFAULT = 25  # Meta's page size when no limit is given [unverified]
 
 
 class GraphError(Exception):
@@ -169,17 +114,58 @@ async def post_messages(request: Request) -> JSONResponse:
 
 
 async def list_templates(request: Request) -> JSONResponse:
-    """The business account's message templates (two approved samples)."""
+    """The business account's message templates, a page at a time (``limit``, ``after``)."""
     sim: Simulator = request.app.state.simulator
     await sim.faults.delay()
     try:
         _check_path(request, sim, "waba_id", sim.config.waba_id, "get")
+        query = request.query_params
+        limit = _int_param(query.get("limit"), TEMPLATE_PAGE_DEFAULT, "limit")
+        start = _cursor_offset(query.get("after"))
     except GraphError as error:
         return error.response()
-    name = request.query_params.get("name")
-    data = [t for t in SAMPLE_TEMPLATES if name is None or t["name"] == name]
-    paging = {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}
-    return JSONResponse({"data": data, "paging": paging})
+    name, status = query.get("name"), query.get("status")
+    rows = [
+        t for t in SAMPLE_TEMPLATES
+        if (name is None or t["name"] == name) and (status is None or t["status"] == status)
+    ]  # fmt: skip
+    data = rows[start : start + limit]
+    body: dict[str, Any] = {"data": data}
+    if data:
+        # Cursors are opaque to clients; these encode the row offset, as Meta's happen to.
+        before = _cursor(start)
+        after = _cursor(start + len(data))
+        body["paging"] = {"cursors": {"before": before, "after": after}}
+        if start + len(data) < len(rows):
+            next_query = f"limit={limit}&after={after}"
+            body["paging"]["next"] = f"{request.url.replace(query=next_query)}"
+    return JSONResponse(body)
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return max(0, int(text.removeprefix("offset:")))
+    except ValueError:
+        raise invalid("Invalid parameter", details=f"Invalid cursor: {cursor!r}") from None
+
+
+def _int_param(value: str | None, default: int, name: str) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise invalid(f"Param {name} must be an integer.") from None
+    if number < 1:
+        raise invalid(f"Param {name} must be a positive integer.")
+    return number
 
 
 async def get_faults(request: Request) -> JSONResponse:
@@ -239,6 +225,8 @@ def _handle_messages(request: Request, sim: Simulator, record: GraphRequest) -> 
         context_id=context.get("message_id") if isinstance(context, dict) else None,
         biz_opaque_callback_data=opaque if isinstance(opaque, str) else None,
     )
+    if kind in MEDIA_TYPES:
+        message.content = {kind: body.get(kind)}  # the phone shows the file by its id
     return JSONResponse(
         {
             "messaging_product": "whatsapp",
@@ -336,25 +324,10 @@ def _content(kind: str, obj: Any) -> tuple[str, str]:
 
 
 def _template_text(obj: dict[str, Any]) -> tuple[str, str]:
-    name = obj.get("name")
-    language = obj.get("language")
-    if not isinstance(name, str) or not name:
-        raise invalid("The parameter template['name'] is required.")
-    if not isinstance(language, dict) or not isinstance(language.get("code"), str):
-        raise invalid("The parameter template['language']['code'] is required.")
-    template = find_template(name, language["code"])
-    if template is None:
-        raise GraphError(
-            132001,
-            "(#132001) Template name does not exist in the translation",
-            details=f"template name ({name}) does not exist in {language['code']}",
-        )
-    parameters: list[str] = []
-    components = obj.get("components")
-    for component in components if isinstance(components, list) else []:
-        if _dig(component, "type") == "body" and isinstance(_dig(component, "parameters"), list):
-            parameters += [str(_dig(p, "text") or "") for p in component["parameters"]]
-    return render_template(template, parameters), str(template["category"]).lower()
+    try:
+        return check_and_render(obj)
+    except TemplateRejected as error:
+        raise GraphError(error.code, error.message, details=error.details) from None
 
 
 def _dig(value: Any, *keys: str) -> Any:

@@ -18,6 +18,7 @@ import httpx
 from cdmx.simulator.config import SimulatorConfig
 from cdmx.simulator.faults import FaultInjector
 from cdmx.simulator.inbound import Inbound
+from cdmx.simulator.media import MediaVault
 from cdmx.simulator.webhooks import (
     Payload,
     StatusUpdate,
@@ -139,6 +140,7 @@ class Simulator:
         )
         self.customers: dict[str, Customer] = {}
         self.sent_requests: list[GraphRequest] = []
+        self.media = MediaVault(clock)
         self.versions_seen: set[str] = set()
         # Ids come from their own generator so that faults stay reproducible under a seed.
         self._ids = random.Random(None if config.seed is None else f"ids-{config.seed}")

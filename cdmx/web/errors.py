@@ -29,7 +29,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ActionError)
     async def _action(_: Request, exc: ActionError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message)
+        response = error_response(exc.status_code, exc.code, exc.message)
+        fields = getattr(exc, "fields", None)
+        if fields:  # one problem per form field, for the template picker
+            error = {"code": exc.code, "message": exc.message, "fields": fields}
+            response = JSONResponse({"error": error}, status_code=exc.status_code)
+        return response
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:

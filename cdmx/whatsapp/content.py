@@ -58,6 +58,10 @@ def message_content(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
             "type": inner,
             "content": message_content(inner, message) if inner != "edit" else {},
         }
+    if kind == "template":
+        from cdmx.whatsapp.templates import template_content  # templates import this module
+
+        return template_content(raw)
     if kind == "revoke":
         return {"original_message_id": _str(body.get("original_message_id"))}
     errors = _list(raw.get("errors"))

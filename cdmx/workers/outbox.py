@@ -11,8 +11,11 @@ from typing import Any, Protocol
 from cdmx.actions.outbox import SendJob, claim_sends, do_record_send_error, do_record_sent
 from cdmx.db.engine import Database
 from cdmx.domain.sealing import Sealer
+from cdmx.storage.base import MediaStore
+from cdmx.whatsapp.content import MEDIA_TYPES
 from cdmx.whatsapp.errors import AuthFailed, GraphError
 from cdmx.whatsapp.graph import GraphClient, SendResult
+from cdmx.workers.media import prepare_media_send
 from cdmx.workers.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -40,8 +43,10 @@ class OutboxSender:
         rate_per_second: float,
         eum: MessageSender | None = None,
         sealer: Sealer | None = None,
+        store: MediaStore | None = None,
     ) -> None:
         self.sealer = sealer
+        self.store = store
         self.db = db
         self.graph = graph
         self.eum = eum
@@ -82,7 +87,11 @@ class OutboxSender:
             sender = self.eum
         try:
             token = job.token or self.token_for(job.phone_number_id)
-            result = await sender.send_message(job.phone_number_id, token, job.body)
+            body = job.body
+            if job.provider == "meta" and body.get("type") in MEDIA_TYPES and self.store:
+                # A file goes to Meta first; the message then carries its media id.
+                body = await prepare_media_send(self.db, job, self.graph, token, store=self.store)
+            result = await sender.send_message(job.phone_number_id, token, body)
         except GraphError as error:
             outcome = await asyncio.to_thread(self._record_error, job, error)
             log.log(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from cdmx.db.engine import Database
 from cdmx.workers.inbox import run_inbox
@@ -13,12 +15,24 @@ from cdmx.workers.outbox import OutboxSender
 log = logging.getLogger(__name__)
 
 
-class Workers:
-    """The inbox processor and the outbox sender of one process."""
+Loop = Callable[[asyncio.Event, asyncio.Event], Coroutine[Any, Any, None]]  # (wakeup, stop)
 
-    def __init__(self, db: Database, sender: OutboxSender) -> None:
+
+class Workers:
+    """The inbox processor, the outbox sender and the other loops of one process."""
+
+    def __init__(
+        self,
+        db: Database,
+        sender: OutboxSender,
+        *,
+        woken: dict[str, Loop] | None = None,
+        periodic: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] | None = None,
+    ) -> None:
         self.db = db
         self.sender = sender
+        self.woken = woken or {}  # loops woken by name after a commit, e.g. "media"
+        self.periodic = periodic or []  # loops on their own schedule, e.g. template sync
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeups: dict[str, asyncio.Event] = {}
         self._stop: asyncio.Event | None = None
@@ -27,10 +41,16 @@ class Workers:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        self._wakeups = {"inbox": asyncio.Event(), "outbox": asyncio.Event()}
+        names = ["inbox", "outbox", *self.woken]
+        self._wakeups = {name: asyncio.Event() for name in names}
         self._tasks = [
             asyncio.create_task(run_inbox(self.db, self._wakeups["inbox"], self._stop)),
             asyncio.create_task(self.sender.run(self._wakeups["outbox"], self._stop)),
+            *(
+                asyncio.create_task(loop(self._wakeups[name], self._stop))
+                for name, loop in self.woken.items()
+            ),
+            *(asyncio.create_task(loop(self._stop)) for loop in self.periodic),
         ]
 
     def wake(self, name: str) -> None:

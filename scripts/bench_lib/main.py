@@ -55,9 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
     cleanup = p.Cleanup()
-    sim: SimulatorThread | None = None
     try:
-        return _run(args, cleanup, lambda s: _set(s))
+        return _run(args, cleanup)
     except KeyboardInterrupt:
         print("\nbench: interrupted; cleaning up", file=sys.stderr)
         return 130
@@ -65,24 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
-        sim = _SIM.get("sim")
-        if sim is not None:
-            sim.stop()
         cleanup.close()
-
-
-_SIM: dict[str, SimulatorThread] = {}
-
-
-def _set(sim: SimulatorThread) -> None:
-    _SIM["sim"] = sim
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _run(args: argparse.Namespace, cleanup: p.Cleanup, keep: Any) -> int:
+def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
     pg = None if args.db == "sqlite" else args.db
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2
     server_cpu, load_cpu = (0, 1) if pin else (None, None)
@@ -96,8 +85,8 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup, keep: Any) -> int:
         waba_id=p.WABA_ID,
     )  # fmt: skip
     sim = SimulatorThread(sim_port, config)
+    cleanup.closers.append(sim.stop)
     sim.start()
-    keep(sim)
     info = machine_info(p.ROOT, p.pg_version(pg) if pg else None)
     database = f"PostgreSQL {info['postgresql']}" if pg else f"SQLite {info['sqlite']}"
     placement = "server on CPU 0, load on CPU 1" if pin else "not pinned"

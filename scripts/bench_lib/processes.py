@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,7 @@ class Cleanup:
         self.tmp = Path(tempfile.mkdtemp(prefix="cdmx-bench-"))
         self.procs: list[subprocess.Popen[bytes]] = []
         self.pg_databases: list[tuple[str, str]] = []  # (admin url, name)
+        self.closers: list[Callable[[], None]] = []  # e.g. the in-process simulator
 
     def spawn(self, command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
@@ -70,6 +72,8 @@ class Cleanup:
             self.procs.remove(proc)
 
     def close(self) -> None:
+        for closer in self.closers:
+            closer()
         for proc in list(self.procs):
             try:
                 self.stop(proc)

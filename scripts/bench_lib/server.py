@@ -91,14 +91,20 @@ class Databases:
 
 
 def start_server(
-    cleanup: p.Cleanup, dbs: Databases, case: str, port: int, cpu: int | None, **env: str
+    cleanup: p.Cleanup,
+    dbs: Databases,
+    case: str,
+    port: int,
+    cpu: int | None,
+    graph_port: int | None = None,
+    **env: str,
 ) -> Server:
     """``cdmx serve`` on a fresh database, every bench user signed in and available."""
     url = dbs.fresh(case)
     log = cleanup.tmp / f"server-{case}.log"
     proc = cleanup.spawn(
         p.pinned([str(p.VENV_BIN / "cdmx"), "serve", "--port", str(port)], cpu),
-        p.env_for(url, dbs.graph_port, cleanup.tmp, **env),
+        p.env_for(url, graph_port or dbs.graph_port, cleanup.tmp, **env),
         log,
     )
     base = f"http://127.0.0.1:{port}"

@@ -54,5 +54,7 @@ class SimulatorThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
+        """Stop serving (idempotent)."""
         self.server.should_exit = True
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)

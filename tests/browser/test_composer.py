@@ -4,6 +4,7 @@ the 24-hour window lock, and — once their backends land — templates and atta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,25 +14,11 @@ from sqlalchemy import update
 
 from cdmx.db.engine import Database
 from cdmx.db.tables import Conversation, User
-from cdmx.web.api import router as api_router
 from tests.browser.conftest import Stack
 from tests.browser.test_poc import login
 
 pytestmark = pytest.mark.browser
 CUSTOMER = "5215512345678"
-
-
-def _has_route(path: str) -> bool:
-    return any(getattr(route, "path", None) == path for route in api_router.routes)
-
-
-needs_templates = pytest.mark.skipif(
-    not _has_route("/api/v1/templates"), reason="GET /api/v1/templates is not there yet"
-)
-needs_media = pytest.mark.skipif(
-    not _has_route("/api/v1/conversations/{conversation_id}/media"),
-    reason="POST /api/v1/conversations/{id}/media is not there yet",
-)
 
 
 def _start(browser: Any, stack: Stack, agent: User, text: str) -> tuple[Any, Any, list[str]]:
@@ -110,6 +97,7 @@ def test_the_agent_replies_quoting_a_message_and_reacts_then_unreacts(
     )
     page.click('#reaction-picker [data-action="unreact"]')
     expect(inbound.locator(".reaction")).to_have_count(0, timeout=5000)
+    _wait_for(page, lambda: _sent(stack, "reaction")[-1]["reaction"]["emoji"] == "")
     assert _sent(stack, "reaction")[-1]["reaction"] == {"message_id": wamid, "emoji": ""}
     assert page.locator('.message[data-type="reaction"]').count() == 0
     assert errors == []
@@ -207,15 +195,11 @@ def test_a_closed_window_locks_free_text_and_offers_templates(
     page.click("#template-prompt")
     expect(page.locator("#form-dialog")).to_be_visible()
     expect(page.locator("#dialog-title")).to_have_text("Enviar una plantilla")
-    if not _has_route("/api/v1/templates"):
-        expect(page.locator(".template-status")).to_have_text(
-            "Las plantillas aún no están disponibles en este servidor."
-        )
+    expect(page.locator(".template-search, #template-search").first).to_be_visible()
     screenshot(page, "2-template-picker")
     assert errors == []
 
 
-@needs_templates
 def test_the_template_picker_fills_the_preview_and_shows_field_errors(
     browser: Any, stack: Stack, db: Database, make_user: Callable[..., User], screenshot: Any
 ) -> None:
@@ -251,7 +235,6 @@ def test_the_template_picker_fills_the_preview_and_shows_field_errors(
     assert errors == []
 
 
-@needs_media
 def test_the_agent_sends_an_image_with_a_caption_and_a_voice_note(
     browser: Any, stack: Stack, make_user: Callable[..., User], screenshot: Any
 ) -> None:
@@ -271,7 +254,8 @@ def test_the_agent_sends_an_image_with_a_caption_and_a_voice_note(
     page.click("#dialog-submit")
     image = page.locator('.message.outbound[data-type="image"]')
     expect(image.locator(".message-text")).to_have_text("Nuestro menú", timeout=5000)
-    expect(image).to_have_attribute("data-status", "sent", timeout=10000)
+    # Sent at least: the simulator may already have delivered it.
+    expect(image).to_have_attribute("data-status", re.compile("sent|delivered|read"), timeout=10000)
 
     page.click("#record-button")
     expect(page.locator("#recorder-bar")).to_be_visible()

@@ -255,12 +255,12 @@ async def test_same_seed_gives_the_same_fault_pattern(world_factory: MakeWorld) 
     assert set(patterns[0]) == {200, 500}
 
 
-async def test_message_templates_lists_the_two_samples(world: World) -> None:
+async def test_message_templates_lists_the_samples(world: World) -> None:
     response = await world.graph.get("/v25.0/200000000000001/message_templates", headers=AUTH)
     assert response.status_code == 200
     body = response.json()
     names = {(t["name"], t["language"], t["status"]) for t in body["data"]}
-    assert names == {("bienvenida", "es_MX", "APPROVED"), ("hello_world", "en_US", "APPROVED")}
+    assert {("bienvenida", "es_MX", "APPROVED"), ("hello_world", "en_US", "APPROVED")} <= names
     assert "paging" in body
     unauthorised = await world.graph.get("/v25.0/200000000000001/message_templates")
     assert unauthorised.json()["error"]["code"] == 190

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cdmx.web.api import agents, conversations, events, lookup, numbers, presence, tokens
+from cdmx.web.api import (
+    agents,
+    conversations,
+    events,
+    lookup,
+    numbers,
+    presence,
+    templates,
+    tokens,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (tokens, conversations, presence, lookup, agents, numbers, events):
+for module in (tokens, conversations, presence, templates, lookup, agents, numbers, events):
     router.include_router(module.router)

@@ -14,6 +14,7 @@ from cdmx.actions.assignment import (
     do_transfer_conversation,
 )
 from cdmx.actions.messages import do_send_message, message_wamid
+from cdmx.actions.templates import template_message_for
 from cdmx.domain.errors import Invalid
 from cdmx.queries.conversations import (
     conversation_snapshot,
@@ -100,7 +101,9 @@ class ListSection(BaseModel):
 class NewMessage(BaseModel):
     """A message from an agent. ``type`` picks which of the other fields are read."""
 
-    type: Literal["text", "reaction", "location", "contacts", "buttons", "list"] = "text"
+    type: Literal["text", "reaction", "location", "contacts", "buttons", "list", "template"] = (
+        "text"
+    )
     local_id: str | None = Field(None, max_length=64, description="Client id for de-duplication")
     reply_to: int | None = Field(None, description="Id of a message of this conversation to quote")
     text: str | None = Field(None, description="text")
@@ -117,9 +120,15 @@ class NewMessage(BaseModel):
     sections: list[ListSection] | None = None
     header: str | None = None
     footer: str | None = None
+    template_id: int | None = Field(None, description="template: a synced, approved template")
+    params: dict[str, Any] | None = Field(
+        None, description='template: {"header": {...}, "body": {"1": "…"}, "buttons": {"0": "…"}}'
+    )
 
 
 def _outgoing(session: Session, conversation_id: int, body: NewMessage) -> Outgoing:
+    if body.type == "template":
+        return template_message_for(session, conversation_id, body.template_id, body.params)
     if body.type == "text":
         return build_text(body.text)
     if body.type == "reaction":
@@ -148,7 +157,7 @@ def post_message(
         outgoing = _outgoing(session, conversation_id, body)
         message = do_send_message(
             session, user, conversation_id, outgoing, local_id=body.local_id,
-            reply_to_id=body.reply_to,
+            reply_to_id=body.reply_to, template=body.type == "template",
         )  # fmt: skip
         return message_snapshot(session, message)
 

@@ -301,7 +301,10 @@ async def test_an_agent_replies_quoting_reacts_and_sends_buttons(
     thread = (await client.get(url, headers=auth)).json()["messages"]
     assert thread[1]["context"]["reply_to"] == "wamid.ASK"  # the quote survives a reload
     sent_buttons = thread[3]["content"]
-    assert (sent_buttons["body"], [b["title"] for b in sent_buttons["buttons"]]) == ("¿Confirmas?", ["Sí", "No"])
+    assert (sent_buttons["body"], [b["title"] for b in sent_buttons["buttons"]]) == (
+        "¿Confirmas?",
+        ["Sí", "No"],
+    )
     # The reaction did not become the conversation's last message.
     refreshed = (
         await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)
@@ -320,12 +323,20 @@ async def test_opening_a_conversation_sends_blue_ticks_and_writing_shows_typing(
     read = await client.post(f"/api/v1/conversations/{conversation['id']}/read", headers=auth)
     assert read.status_code == 204
     for _ in range(3):  # throttled: one indicator however often the composer asks
-        typing = await client.post(f"/api/v1/conversations/{conversation['id']}/typing", headers=auth)
+        typing = await client.post(
+            f"/api/v1/conversations/{conversation['id']}/typing", headers=auth
+        )
         assert typing.status_code == 204
     await eventually(lambda: len(graph.requests) >= 2)
     bodies = [r["body"] for r in graph.requests]
-    assert bodies[0] == {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.HELP"}
+    assert bodies[0] == {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": "wamid.HELP",
+    }
     assert bodies[1]["typing_indicator"] == {"type": "text"}
     assert len(bodies) == 2
-    refreshed = (await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)).json()
+    refreshed = (
+        await client.get(f"/api/v1/conversations/{conversation['id']}", headers=auth)
+    ).json()
     assert refreshed["unread_count"] == 0

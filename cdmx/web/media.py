@@ -1,0 +1,160 @@
+"""Files over HTTP: an agent's upload (``POST /api/v1/conversations/{id}/media``) and the
+signed links of the local media store (``GET /media/{key}``).
+
+The upload is parsed by Starlette into a temporary file that rolls to disk past 1 MB, so a
+100 MB document is never held in memory; a request whose declared length is over the
+largest limit is refused before its body is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import UploadFile
+
+from cdmx.actions.media import DuplicateUpload, StoredFile, do_send_media
+from cdmx.db.tables import Conversation, Media, Message
+from cdmx.domain.errors import Invalid
+from cdmx.queries.conversations import can_see, visible_conversation
+from cdmx.queries.media import media_of, message_media
+from cdmx.queries.messages import message_snapshot
+from cdmx.storage.base import MediaStore
+from cdmx.storage.filetype import MAX_UPLOAD_BYTES, MediaRefused, human_size
+from cdmx.storage.local import LocalStore
+from cdmx.storage.upload import prepare_upload
+from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.errors import error_response
+
+router = APIRouter(tags=["media"])
+FORM_OVERHEAD = 64 * 1024  # the caption, the local id and the multipart boundaries
+
+
+def media_store(request: Request) -> MediaStore:
+    store: MediaStore = request.app.state.media_store
+    return store
+
+
+@router.post("/api/v1/conversations/{conversation_id}/media", status_code=202)
+async def upload_media(
+    conversation_id: int, request: Request, user: CurrentUser, db: DB
+) -> JSONResponse:
+    """Send a file: multipart ``file``, optional ``caption``, ``local_id``, ``reply_to_id``,
+    ``voice`` ("true" for a voice note recorded in the browser). 202 with the message."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+        return error_response(
+            413, "file_too_large",
+            f"The file is {human_size(int(declared))}; WhatsApp accepts files of at most "
+            f"{human_size(MAX_UPLOAD_BYTES)} (documents).",
+        )  # fmt: skip
+
+    def check() -> None:
+        with db.read() as session:
+            visible_conversation(session, user, conversation_id)
+
+    await asyncio.to_thread(check)
+    form = await request.form(max_files=1, max_fields=8)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("file_required", "file: attach one file (multipart field 'file').")
+        fields = {k: _field(form.get(k)) for k in ("caption", "local_id", "voice", "reply_to_id")}
+        reply_to = fields["reply_to_id"]
+        if reply_to is not None and not reply_to.isdigit():
+            raise Invalid("invalid_reply_to", "reply_to_id: a message id.")
+        voice = (fields["voice"] or "").lower() in ("true", "1", "yes")
+        store = media_store(request)
+        try:
+            stored, kind = await asyncio.to_thread(
+                prepare_upload, store, upload.file, upload.filename, voice=voice
+            )
+        except MediaRefused as refused:
+            return error_response(refused.status_code, refused.code, refused.message)
+    finally:
+        await form.close()
+
+    def record() -> dict[str, Any]:
+        try:
+            with db.write() as session:
+                message = do_send_media(
+                    session, user, conversation_id, stored, kind, caption=fields["caption"],
+                    voice=voice, local_id=fields["local_id"],
+                    reply_to_id=int(reply_to) if reply_to else None,
+                )  # fmt: skip
+                return snapshot(session, message, store)
+        except DuplicateUpload as duplicate:
+            _discard(store, stored)
+            with db.read() as session:
+                again = session.get(Message, duplicate.message_id)
+                assert again is not None
+                return snapshot(session, again, store)
+        except BaseException:
+            _discard(store, stored)
+            raise
+
+    return JSONResponse(await asyncio.to_thread(record), status_code=202)
+
+
+def snapshot(session: Any, message: Message, store: MediaStore) -> dict[str, Any]:
+    """The message JSON with its media (whether or not message_json knows media yet)."""
+    data = message_snapshot(session, message)
+    data["media"] = message_media(session, message, store.url)
+    return data
+
+
+def _discard(store: MediaStore, stored: StoredFile) -> None:
+    for key in stored.keys:
+        try:
+            store.delete(key)
+        except Exception:  # the upload was refused anyway; an orphan file is harmless
+            pass
+
+
+def _field(value: Any) -> str | None:
+    if value is None or isinstance(value, UploadFile):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@router.get("/media/{key:path}", include_in_schema=False)
+def get_media(key: str, request: Request, user: CurrentUser, db: DB) -> FileResponse:
+    """A file of the local store, for a signed, unexpired link of a visible conversation."""
+    store = media_store(request)
+    params = request.query_params
+    owner = params.get("m", "")
+    if not isinstance(store, LocalStore) or not owner.isdigit():
+        raise HTTPException(404, "No such file.")
+    if not store.verify(key, int(owner), params.get("exp"), params.get("sig")):
+        raise HTTPException(403, "This link is invalid or has expired; reload the conversation.")
+    with db.read() as session:
+        message = session.get(Message, int(owner))
+        conversation = session.get(Conversation, message.conversation_id) if message else None
+        media: Media | None = media_of(session, int(owner))
+    if conversation is None or media is None or key not in (media.storage_key, media.thumbnail_key):
+        raise HTTPException(404, "No such file.")
+    if not can_see(user, conversation):
+        raise HTTPException(403, "This conversation belongs to another agent.")
+    path = store.path(key)
+    if not path.exists():
+        raise HTTPException(404, "The file is no longer stored.")
+    thumbnail = key == media.thumbnail_key
+    content_type = (
+        ("image/png" if key.endswith(".png") else "image/jpeg")
+        if thumbnail
+        else media.mime_type or "application/octet-stream"
+    )
+    inline = content_type.startswith(("image/", "audio/", "video/"))
+    headers = {
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+    }
+    return FileResponse(
+        path, media_type=content_type, headers=headers,
+        filename=None if inline else media.filename or path.name,
+        content_disposition_type="inline" if inline else "attachment",
+    )  # fmt: skip
