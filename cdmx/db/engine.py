@@ -7,6 +7,7 @@ the lock upgrade and one fails at once with SQLITE_BUSY, whatever the timeout.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +35,8 @@ class Database:
         self.on_commit = on_commit
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        # Re-entrant: a nested write (a bug) then fails on SQLite's timeout instead of hanging.
+        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
         if self.is_sqlite:
             self._ensure_sqlite_dir()
             self.engine = _sqlite_engine(url, immediate=True, echo=echo)
@@ -62,7 +65,7 @@ class Database:
         What the transaction queued in ``session.info`` (events, worker wake-ups) is handed
         to ``on_commit`` after the commit, never before and never on rollback.
         """
-        with self._write() as session:
+        with self._write_turn(), self._write() as session:
             with session.begin():
                 yield session
                 if not self.is_sqlite:
@@ -71,6 +74,17 @@ class Database:
             wakes = session.info.pop("wake", set())
             if self.on_commit is not None and (events or wakes):
                 self.on_commit(events, wakes)
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        # SQLite has one writer at a time. Threads queueing on this lock take their turn the
+        # moment it frees; left to SQLite's busy handler they sleep in growing steps and,
+        # under load, time out (measured: 45 → 291 webhooks/s with the lock, docs/capacity.md).
+        if self._sqlite_writer is None:
+            yield
+            return
+        with self._sqlite_writer:
+            yield
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -86,9 +100,12 @@ class Database:
 
 def _notify_other_instances(session: Session) -> None:
     # Delivered by PostgreSQL at commit (never on rollback); see cdmx.realtime.notify.
-    names = set(session.info.get("wake", ()))
-    if session.info.get("events"):
-        names.add("events")
+    # Only transactions with events notify: PostgreSQL serialises commits that carry a
+    # NOTIFY, which would cap webhook ingest at one fsync per request. Worker wake-ups stay
+    # local (this instance has the work), the others' pollers pick up the rest.
+    if not session.info.get("events"):
+        return
+    names = {"events", *session.info.get("wake", ())}
     if names:
         session.execute(
             text("SELECT pg_notify('cdmx', :names)"), {"names": ",".join(sorted(names))}
