@@ -33,6 +33,8 @@ MAX_BACKOFF_SECONDS = 300.0
 # About 40 minutes of retries with the backoff below; after that the agent is told, rather
 # than the customer getting a reply hours late.
 MAX_ATTEMPTS = 15
+PAIR_RATE_CODE = 131056
+PAIR_RATE_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,11 @@ def backoff_seconds(attempts: int, error: GraphError) -> float:
     """Exponential backoff with full jitter; throttling starts slower (Meta asks ≥ 6 s/pair)."""
     base = 2.0 if isinstance(error, Throttled) else 0.5
     ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    delay = random.uniform(ceiling / 2, ceiling)
+    if error.code == PAIR_RATE_CODE:
+        # Too many messages to this one customer: WhatsApp allows about one per 6 s.
+        delay = max(delay, PAIR_RATE_SECONDS)
+    return delay
 
 
 def _describe(error: GraphError) -> str:

@@ -128,3 +128,12 @@ def test_an_auth_failure_pauses_the_number_without_losing_the_reply(
         channel = session.scalars(select(Channel)).one()
         channel.health = "ok"  # the operator fixed the token
     assert claim(db, datetime.now(UTC) + timedelta(hours=1)) == ["hola"]
+
+
+def test_the_pair_rate_limit_waits_at_least_six_seconds() -> None:
+    from cdmx.actions.outbox import backoff_seconds
+    from cdmx.whatsapp.errors import Throttled
+
+    pair = Throttled("(#131056) Pair rate limit hit", code=131056)
+    assert min(backoff_seconds(1, pair) for _ in range(50)) >= 6.0
+    assert min(backoff_seconds(1, Throttled("throughput", code=130429)) for _ in range(50)) < 6.0

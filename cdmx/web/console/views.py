@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from cdmx.db.tables import User
+from cdmx.actions.channels import channel_json
+from cdmx.db.tables import Channel, User
 from cdmx.web.auth import authenticate, csrf_token, load_user
 from cdmx.web.console.i18n import pick_language, strings_for
 
@@ -89,6 +91,31 @@ def console(request: Request) -> Response:
         "strings": strings_for(lang), "user": user_json, "timezone": settings.timezone,
         "lang": lang,
     }  # fmt: skip
+    context = {"user": user_json, "timezone": settings.timezone, "boot": boot}
+    context["attention"] = user.role != "agent" and _numbers_needing_attention(request)
+    return _render(request, "console.html", context)
+
+
+def _numbers_needing_attention(request: Request) -> bool:
+    with request.app.state.db.read() as session:
+        return session.scalar(select(Channel.id).where(Channel.health != "ok").limit(1)) is not None
+
+
+@router.get("/admin/numbers", response_class=HTMLResponse)
+def numbers_page(request: Request) -> Response:
+    """The connected numbers, their health and tokens (admins change them; supervisors look)."""
+    user: User | None = load_user(request.app.state.db, request.session.get("uid"))
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if user.role == "agent":
+        return RedirectResponse("/", status_code=303)
+    with request.app.state.db.read() as session:
+        numbers = [channel_json(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
+    user_json = {
+        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+        "availability": user.availability,
+    }  # fmt: skip
     return _render(
-        request, "console.html", {"user": user_json, "timezone": settings.timezone, "boot": boot}
-    )
+        request, "numbers.html",
+        {"user": user_json, "numbers": numbers, "is_admin": user.role == "admin"},
+    )  # fmt: skip
