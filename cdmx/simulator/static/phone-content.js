@@ -44,9 +44,47 @@ function order(body, t, lang) {
   ];
 }
 
+const MEDIA = new Set(["image", "sticker", "audio", "video", "document"]);
+
+// A file the chat holds (the customer's own or one the business sent), by its media id.
+// Files sent by link are not fetched: the phone makes no requests outside the simulator.
+function media(kind, body, t) {
+  const url = body.id ? `/phone/api/media/${encodeURIComponent(body.id)}` : null;
+  const nodes = [];
+  if (!url) {
+    nodes.push(line("bubble-title muted", `📎 ${t(`media_${kind}`)}`));
+  } else if (kind === "image" || kind === "sticker") {
+    const img = document.createElement("img");
+    img.className = `bubble-media ${kind}`;
+    img.src = url;
+    img.alt = body.caption || t(`media_${kind}`);
+    nodes.push(img);
+  } else if (kind === "audio" || kind === "video") {
+    const player = document.createElement(kind);
+    player.className = `bubble-media ${kind}`;
+    player.controls = true;
+    player.preload = "metadata";
+    player.src = url;
+    if (kind === "audio" && body.voice) nodes.push(line("bubble-sub", `🎤 ${t("media_voice")}`));
+    nodes.push(player);
+  } else {
+    const link = document.createElement("a");
+    link.className = "bubble-document";
+    link.href = url;
+    link.download = body.filename || "documento";
+    link.textContent = `📄 ${body.filename || t("media_document")}`;
+    nodes.push(link);
+  }
+  if (body.caption) nodes.push(line("bubble-sub caption", body.caption));
+  return nodes;
+}
+
 // Nodes for a message's content, or null when plain text is all there is to show.
 export function contentNodes(message, t, lang) {
   const content = message.content || {};
+  if (MEDIA.has(message.type) && content[message.type]) {
+    return media(message.type, content[message.type], t);
+  }
   if (message.type === "location" && content.location) return location(content.location);
   if (message.type === "contacts" && content.contacts) return contacts(content.contacts);
   if (message.type === "order" && content.order) return order(content.order, t, lang);

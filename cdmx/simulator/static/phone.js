@@ -3,6 +3,7 @@
 // textContent: it is untrusted and must never become markup.
 import { setupActions } from "./phone-actions.js";
 import { contentNodes } from "./phone-content.js";
+import { setupMedia } from "./phone-media.js";
 
 const STRINGS = {
   "es-MX": {
@@ -46,6 +47,17 @@ const STRINGS = {
     unsupportedKind: "Qué envía el cliente",
     total: "Total",
     original: "Mensaje",
+    kindPhoto: "Foto",
+    kindDocument: "Documento",
+    record: "Grabar nota de voz",
+    stopRecording: "Detener y enviar",
+    micFailed: "no hay micrófono",
+    media_image: "Foto",
+    media_sticker: "Sticker",
+    media_audio: "Audio",
+    media_voice: "Nota de voz",
+    media_video: "Video",
+    media_document: "Documento",
   },
   en: {
     business: "Business",
@@ -88,6 +100,17 @@ const STRINGS = {
     unsupportedKind: "What the customer sends",
     total: "Total",
     original: "Message",
+    kindPhoto: "Photo",
+    kindDocument: "Document",
+    record: "Record a voice note",
+    stopRecording: "Stop and send",
+    micFailed: "no microphone",
+    media_image: "Photo",
+    media_sticker: "Sticker",
+    media_audio: "Audio",
+    media_voice: "Voice note",
+    media_video: "Video",
+    media_document: "Document",
   },
 };
 
@@ -352,6 +375,25 @@ async function sendMessage(fields) {
   }
 }
 
+// Sends a file (photo, document or recorded voice note); the event stream draws it.
+async function sendFile(file, { voice = false, filename = null } = {}) {
+  const form = new FormData();
+  form.append("wa_id", state.waId);
+  form.append("name", nameInput.value.trim() || phone.dataset.defaultName);
+  form.append("file", file, filename || file.name || "archivo");
+  if (voice) form.append("voice", "true");
+  try {
+    const response = await fetch("/phone/api/media", { method: "POST", body: form });
+    if (!response.ok) throw new Error(`/phone/api/media answered ${response.status}`);
+    await response.json();
+    setReplyTo(null);
+    return true;
+  } catch {
+    setStatus("sendFailed", "error");
+    return false;
+  }
+}
+
 async function send() {
   const text = composer.value;
   if (!text.trim()) return;
@@ -407,6 +449,7 @@ function start() {
   });
   $("#reply-cancel").addEventListener("click", () => setReplyTo(null));
   setupActions({ send: sendMessage, onReply: setReplyTo });
+  setupMedia({ send: sendFile, t, setStatus });
   document.addEventListener("visibilitychange", markReadSoon);
   window.addEventListener("focus", markReadSoon);
 
