@@ -57,6 +57,9 @@ def create_app(
     store = build_store(settings)
     # Every session can sign media links, so event snapshots carry working URLs.
     db = Database(settings.database_url, session_info={"media_urls": store.url})
+    # The workers get their own connection pool: under a burst of webhooks the request
+    # threads would otherwise hold every connection and starve the inbox processor.
+    worker_db = Database(settings.database_url, session_info={"media_urls": store.url})
     graph = GraphClient(
         settings.graph_api_base_url, settings.graph_api_version, transport=graph_transport
     )
@@ -65,22 +68,27 @@ def create_app(
         return settings.access_token
 
     sender = OutboxSender(
-        db, graph, token_for=default_token, rate_per_second=settings.outbound_rate_per_second,
-        eum=eum_sender(settings), sealer=sealer, store=store,
+        worker_db, graph, token_for=default_token,
+        rate_per_second=settings.outbound_rate_per_second, eum=eum_sender(settings),
+        sealer=sealer, store=store,
     )  # fmt: skip
     fetcher = MediaFetcher(
-        db, graph, store, token_for=default_token, retention_days=settings.media_retention_days
+        worker_db,
+        graph,
+        store,
+        token_for=default_token,
+        retention_days=settings.media_retention_days,
     )
 
     async def sync_templates(stop: asyncio.Event) -> None:
-        await run_template_sync(db, graph, settings, stop)
+        await run_template_sync(worker_db, graph, settings, stop)
 
     workers = Workers(
-        db, sender, woken={"media": fetcher.run},
+        worker_db, sender, woken={"media": fetcher.run},
         periodic=[sync_templates] if settings.business_account_id else [],
     )  # fmt: skip
 
-    feed = EventFeed(db, bus)
+    feed = EventFeed(worker_db, bus)
 
     def wake(names: set[str]) -> None:
         if "events" in names:
@@ -91,7 +99,7 @@ def create_app(
     def after_commit(events: list[Event], wakes: set[str]) -> None:
         wake(wakes | {"events"} if events else wakes)
 
-    db.on_commit = after_commit
+    db.on_commit = worker_db.on_commit = after_commit
     listener = None if db.is_sqlite else Listener(settings.database_url, wake)
 
     def ensure_channel() -> None:
@@ -129,6 +137,7 @@ def create_app(
                 await asyncio.to_thread(listener.stop)
             await graph.aclose()
             db.dispose()
+            worker_db.dispose()
 
     app = FastAPI(
         title="WhatsApp CDMX",

@@ -35,8 +35,7 @@ class Database:
         self.on_commit = on_commit
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        # Re-entrant: a nested write (a bug) then fails on SQLite's timeout instead of hanging.
-        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
+        self._sqlite_writer = _writer_lock(str(self.url)) if self.is_sqlite else None
         if self.is_sqlite:
             self._ensure_sqlite_dir()
             self.engine = _sqlite_engine(url, immediate=True, echo=echo)
@@ -96,6 +95,17 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+_WRITER_LOCKS: dict[str, threading.RLock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(url: str) -> threading.RLock:
+    # One per database file in this process, shared by every Database on it (the web's and
+    # the workers'). Re-entrant: a nested write (a bug) fails on SQLite's timeout, not a hang.
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(url, threading.RLock())
 
 
 def _notify_other_instances(session: Session) -> None:
