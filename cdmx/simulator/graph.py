@@ -225,8 +225,9 @@ def _handle_messages(request: Request, sim: Simulator, record: GraphRequest) -> 
         context_id=context.get("message_id") if isinstance(context, dict) else None,
         biz_opaque_callback_data=opaque if isinstance(opaque, str) else None,
     )
-    if kind in MEDIA_TYPES:
-        message.content = {kind: body.get(kind)}  # the phone shows the file by its id
+    if kind in MEDIA_TYPES or kind == "interactive":
+        # The phone shows a file by its id, and draws the buttons or list to tap.
+        message.content = {kind: body.get(kind)}
     return JSONResponse(
         {
             "messaging_product": "whatsapp",
@@ -312,7 +313,7 @@ def _content(kind: str, obj: Any) -> tuple[str, str]:
         if not isinstance(obj.get("message_id"), str):
             raise invalid("The parameter reaction['message_id'] is required.")
         return str(obj.get("emoji", "")), "service"
-    # interactive: show the body and the choices; answering them is a later feature.
+    # interactive: the body and the choices; the phone draws them to tap (its content).
     body = obj.get("body")
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise invalid("The parameter interactive['body']['text'] is required.")

@@ -32,7 +32,10 @@ UNSUPPORTED_ERROR: dict[str, Any] = {
     "message": "Message type unknown",
     "error_data": {"details": "Message type is currently not supported."},
 }
-KINDS = ("text", "location", "contacts", "reaction", "order", "unsupported")
+KINDS = ("text", "location", "contacts", "reaction", "order", "interactive", "unsupported")
+REPLY_TYPES = ("button_reply", "list_reply")
+MAX_REPLY_ID = 256
+MAX_REPLY_TITLE = 72  # a list row description is at most 72; titles are shorter
 MAX_TEXT = 65536  # no documented cap inbound; this only stops a runaway paste
 MAX_FIELD = 1024
 
@@ -163,6 +166,30 @@ def _order_item(item: Any) -> dict[str, Any]:
     }
 
 
+def _interactive(body: dict[str, Any]) -> Inbound:
+    # A tap on a reply button or a list row; Meta always quotes the business message.
+    reply_type = body.get("reply_type") or "button_reply"
+    if reply_type not in REPLY_TYPES:
+        raise InboundError(
+            "invalid_reply_type", f"reply_type must be one of {', '.join(REPLY_TYPES)}"
+        )
+    target = body.get("reply_to")
+    if not isinstance(target, str) or not target:
+        raise InboundError("invalid_reply_to", "reply_to must be the wamid of the message answered")
+    reply_id = body.get("reply_id")
+    if not isinstance(reply_id, str) or not reply_id or len(reply_id) > MAX_REPLY_ID:
+        raise InboundError("invalid_reply_id", f"reply_id must be 1 to {MAX_REPLY_ID} characters")
+    title = body.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > MAX_REPLY_TITLE:
+        raise InboundError("invalid_title", f"title must be 1 to {MAX_REPLY_TITLE} characters")
+    reply = {"id": reply_id, "title": title}
+    description = _optional(body, "description")
+    if reply_type == "list_reply" and description:
+        reply["description"] = description
+    fields = {"interactive": {"type": reply_type, reply_type: reply}}
+    return Inbound("interactive", fields, title, targets=(target,))
+
+
 def _unsupported(body: dict[str, Any]) -> Inbound:
     reported = _optional(body, "unsupported_type") or "poll_creation"
     return Inbound(
@@ -204,5 +231,6 @@ _BUILDERS = {
     "contacts": _contacts,
     "reaction": _reaction,
     "order": _order,
+    "interactive": _interactive,
     "unsupported": _unsupported,
 }

@@ -58,7 +58,9 @@ async def api_send(request: Request) -> JSONResponse:
 
     `type` defaults to "text" (`{text}`); the others are location (`latitude, longitude,
     name, address`), contacts (`contact_name, contact_phone, contact_email`), reaction
-    (`message_id, emoji`; "" removes it), order (`items, catalog_id, text`) and unsupported
+    (`message_id, emoji`; "" removes it), order (`items, catalog_id, text`), interactive (a
+    tap on a reply button or list row: `reply_type` button_reply|list_reply, `reply_id`,
+    `title`, `description`, and `reply_to` the business message) and unsupported
     (`unsupported_type`). `reply_to` quotes a message of the chat (Meta's `context.id`).
     """
     sim: Simulator = request.app.state.simulator

@@ -98,6 +98,7 @@ export function setupActions({ send, onReply }) {
   $("#chat").addEventListener("click", (event) => {
     const bubble = event.target.closest(".bubble");
     if (!bubble || bubble.dataset.wamid.startsWith("local-")) return;
+    if (event.target.closest(".bubble-choices")) return; // a reply button or list row
     const same = bubble === target;
     closeBubbleMenu();
     closeMenu();

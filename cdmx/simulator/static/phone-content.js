@@ -79,6 +79,66 @@ function media(kind, body, t) {
   return nodes;
 }
 
+// A business's interactive message: header, body and footer (the choices come after).
+function interactive(body) {
+  const header = body.header?.type === "text" ? body.header.text : null;
+  return [
+    ...(header ? [line("bubble-title", header)] : []),
+    line("bubble-body", body.body?.text ?? ""),
+    ...(body.footer?.text ? [line("bubble-sub", body.footer.text)] : []),
+  ];
+}
+
+function choice(className, reply, replyType, extra = null) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.dataset.replyType = replyType;
+  button.dataset.replyId = String(reply.id ?? "");
+  button.dataset.title = String(reply.title ?? "");
+  if (extra) button.dataset.description = extra;
+  button.append(line("choice-title", String(reply.title ?? "")));
+  if (extra) button.append(line("bubble-sub", extra));
+  return button;
+}
+
+// What the customer can tap under a business's interactive message: its reply buttons,
+// or a button that opens the list's rows. Null for anything else.
+export function choiceNodes(message) {
+  const body = message.content?.interactive;
+  if (message.direction !== "out" || message.type !== "interactive" || !body) return null;
+  const box = document.createElement("div");
+  box.className = "bubble-choices";
+  if (body.type === "button") {
+    for (const button of body.action?.buttons ?? []) {
+      if (button?.reply) box.append(choice("choice-button", button.reply, "button_reply"));
+    }
+  } else if (body.type === "list") {
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "list-open";
+    open.textContent = `☰ ${body.action?.button ?? ""}`;
+    open.setAttribute("aria-expanded", "false");
+    const rows = document.createElement("div");
+    rows.className = "list-rows";
+    rows.hidden = true;
+    for (const section of body.action?.sections ?? []) {
+      if (section?.title) rows.append(line("list-section", section.title));
+      for (const row of section?.rows ?? []) {
+        if (row) rows.append(choice("list-row", row, "list_reply", row.description || null));
+      }
+    }
+    open.addEventListener("click", () => {
+      rows.hidden = !rows.hidden;
+      open.setAttribute("aria-expanded", String(!rows.hidden));
+    });
+    box.append(open, rows);
+  } else {
+    return null;
+  }
+  return box;
+}
+
 // Nodes for a message's content, or null when plain text is all there is to show.
 export function contentNodes(message, t, lang) {
   const content = message.content || {};
@@ -88,6 +148,9 @@ export function contentNodes(message, t, lang) {
   if (message.type === "location" && content.location) return location(content.location);
   if (message.type === "contacts" && content.contacts) return contacts(content.contacts);
   if (message.type === "order" && content.order) return order(content.order, t, lang);
+  if (message.type === "interactive" && message.direction === "out" && content.interactive) {
+    return interactive(content.interactive);
+  }
   if (message.type === "unsupported") {
     return [line("bubble-title muted", `⚠️ ${t("kindUnsupported")} (${message.text})`)];
   }

@@ -2,7 +2,7 @@
 // read receipts while the page is visible. Every customer or business text goes through
 // textContent: it is untrusted and must never become markup.
 import { setupActions } from "./phone-actions.js";
-import { contentNodes } from "./phone-content.js";
+import { choiceNodes, contentNodes } from "./phone-content.js";
 import { setupMedia } from "./phone-media.js";
 
 const STRINGS = {
@@ -211,6 +211,8 @@ function upsert(message) {
     const meta = document.createElement("div");
     meta.className = "bubble-meta";
     bubble.append(text, meta);
+    const choices = choiceNodes(message);
+    if (choices) bubble.append(choices);
     insertInOrder(bubble, message.timestamp);
     state.bubbles.set(message.wamid, bubble);
     renderReactions(message.wamid);
@@ -262,6 +264,25 @@ function setReplyTo(wamid) {
     ? original.querySelector(".bubble-text").textContent
     : "";
   if (wamid) composer.focus();
+}
+
+// Tapping a reply button or a list row answers the business message it is under.
+async function answerChoice(button) {
+  const bubble = button.closest(".bubble");
+  const fields = {
+    type: "interactive",
+    reply_type: button.dataset.replyType,
+    reply_id: button.dataset.replyId,
+    title: button.dataset.title,
+    reply_to: bubble.dataset.wamid,
+  };
+  if (button.dataset.description) fields.description = button.dataset.description;
+  button.disabled = true;
+  try {
+    if (await sendMessage(fields)) button.closest(".list-rows")?.setAttribute("hidden", "");
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function insertInOrder(bubble, timestamp) {
@@ -343,7 +364,9 @@ async function sendMessage(fields) {
     name: nameInput.value.trim() || phone.dataset.defaultName,
     ...fields,
   };
-  if (state.replyTo && fields.type !== "reaction") body.reply_to = state.replyTo;
+  if (state.replyTo && fields.type !== "reaction" && !fields.reply_to) {
+    body.reply_to = state.replyTo;
+  }
   try {
     const result = await postJson("/phone/api/send", body);
     const type = fields.type || "text";
@@ -448,6 +471,10 @@ function start() {
     }
   });
   $("#reply-cancel").addEventListener("click", () => setReplyTo(null));
+  chat.addEventListener("click", (event) => {
+    const button = event.target.closest(".choice-button, .list-row");
+    if (button) answerChoice(button);
+  });
   setupActions({ send: sendMessage, onReply: setReplyTo });
   setupMedia({ send: sendFile, t, setStatus });
   document.addEventListener("visibilitychange", markReadSoon);
