@@ -113,9 +113,10 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _apply_migrations(settings: Settings) -> None:
+    # Before the import: alembic logs its plugin set-up at INFO while it loads.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from cdmx.db.migrate import upgrade
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         upgrade(settings.database_url)
     except Exception as exc:  # an unreachable or broken database is an operator's problem
