@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdmx.whatsapp.lenient import as_dict as _dict
+from cdmx.whatsapp.lenient import as_list as _list
 from cdmx.whatsapp.payload import InboundMessage
 
 MEDIA_KINDS = frozenset({"image", "video", "audio", "document", "sticker"})
@@ -93,14 +95,6 @@ def _contacts(items: Any) -> str:
         details = ", ".join(x for x in phones + emails if x)
         lines.append(f"{name}: {details}" if details else name)
     return "\n".join(lines)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _str(value: Any) -> str | None:

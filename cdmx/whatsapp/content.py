@@ -11,6 +11,10 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cdmx.whatsapp.lenient import as_dict as _dict
+from cdmx.whatsapp.lenient import as_list as _list
+from cdmx.whatsapp.lenient import as_str as _str
+
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 
 
@@ -242,20 +246,4 @@ def _number(value: Any) -> float | None:
             return float(value)
         except ValueError:
             return None
-    return None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
     return None

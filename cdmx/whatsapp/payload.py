@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cdmx.whatsapp.lenient import as_dict as _dict
+from cdmx.whatsapp.lenient import as_list as _list
+from cdmx.whatsapp.lenient import as_str as _str
+
 KNOWN_TYPES = frozenset(
     {
         "text", "image", "video", "audio", "document", "sticker", "location", "contacts",
@@ -276,19 +280,3 @@ def _timestamp(value: Any) -> datetime:
         return datetime.fromtimestamp(seconds, UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return datetime.now(UTC)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None

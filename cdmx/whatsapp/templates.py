@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdmx.domain.errors import Invalid
+from cdmx.whatsapp.lenient import as_dict as _dict
+from cdmx.whatsapp.lenient import as_list as _list
 from cdmx.whatsapp.outgoing import Outgoing
 
 # Meta's limits for send-time parameters. Header text is at most 60 characters (template
@@ -470,11 +472,3 @@ def _str(value: Any) -> str:
 
 def _upper(value: Any) -> str:
     return value.strip().upper() if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
