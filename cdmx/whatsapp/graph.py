@@ -213,21 +213,7 @@ class GraphClient:
         raise error_from_response(response.status_code, data)
 
     async def _post(self, path: str, token: str, body: dict[str, Any]) -> Any:
-        try:
-            response = await self._http.post(
-                path, json=body, headers={"Authorization": f"Bearer {token}"}
-            )
-        except httpx.TimeoutException as exc:
-            raise Retryable(f"the Graph API did not answer in time ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise Retryable(f"could not reach the Graph API ({type(exc).__name__}: {exc})") from exc
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if response.is_success and isinstance(data, dict) and "error" not in data:
-            return data
-        raise error_from_response(response.status_code, data)
+        return await self._request("POST", path, token, json=body)
 
 
 __all__ = ["Downloaded", "GraphClient", "GraphError", "MediaInfo", "SendResult", "TooLarge"]
