@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import emit
-from cdmx.db.tables import Channel, Contact, Conversation, User
+from cdmx.db.engine import per_dialect
+from cdmx.db.tables import Channel, Contact, Conversation, User, table
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CLOSED, CONVERSATION_UPDATED
 from cdmx.domain.routing import AgentLoad, choose_agent
@@ -19,78 +20,131 @@ from cdmx.queries.conversations import can_see, conversation_snapshot
 OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED)
 
 
+CONVERSATIONS = table(Conversation)
+_OPEN = (
+    select(CONVERSATIONS)
+    .where(
+        CONVERSATIONS.c.channel_id == bindparam("channel_id"),
+        CONVERSATIONS.c.contact_id == bindparam("contact_id"),
+        CONVERSATIONS.c.status != ConversationStatus.CLOSED,
+    )
+    .with_for_update()
+)
+_INSERT = per_dialect(
+    lambda insert: (
+        insert(CONVERSATIONS)
+        .on_conflict_do_nothing(
+            # the partial unique index's predicate, verbatim
+            index_elements=["channel_id", "contact_id"],
+            index_where=text("status != 'closed'"),
+        )
+        .returning(*CONVERSATIONS.c)
+    )
+)
+_UPDATE = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("row_id"))
+
+
+def open_conversation(
+    session: Session, channel_id: int, contact_id: int, now: datetime
+) -> tuple[Conversation, bool]:
+    """The open conversation for (number, contact), a new one when there is none; and
+    whether it was opened now. Returned detached from the session: a snapshot of the row.
+
+    A partial unique index keeps it to one even when several workers race: the loser's
+    insert does nothing and it reads the winner's row. The row stays locked for the rest of
+    the transaction, so concurrent messages of one conversation update its counters one
+    after the other instead of losing each other's increments.
+    """
+    connection = session.connection()
+    key = {"channel_id": channel_id, "contact_id": contact_id}
+    row = connection.execute(_OPEN, key).first()
+    if row is not None:
+        return Conversation(**row._mapping), False
+    values = {
+        "channel_id": channel_id, "contact_id": contact_id,
+        "status": ConversationStatus.QUEUED, "created_at": now, "unread_count": 0,
+    }  # fmt: skip
+    inserted = connection.execute(_INSERT[connection.dialect.name], values).first()
+    if inserted is not None:
+        return Conversation(**inserted._mapping), True
+    row = connection.execute(_OPEN, key).first()
+    assert row is not None, "the conflicting open conversation is gone"
+    return Conversation(**row._mapping), False
+
+
 def find_or_open_conversation(
     session: Session, channel: Channel, contact: Contact, now: datetime
 ) -> tuple[Conversation, bool]:
-    """The open conversation for (number, contact); a new one when there is none.
+    """``open_conversation`` as an object of this session, for code that changes it."""
+    snapshot, created = open_conversation(session, channel.id, contact.id, now)
+    conversation = session.get(Conversation, snapshot.id, with_for_update=True)
+    assert conversation is not None
+    return conversation, created
 
-    A partial unique index keeps it to one even when several workers race: the loser's
-    insert fails and it reads the winner's row.
-    """
-    conversation = _open_conversation(session, channel.id, contact.id)
-    if conversation is not None:
-        return conversation, False
-    conversation = Conversation(
-        channel_id=channel.id, contact_id=contact.id, status=ConversationStatus.QUEUED,
-        created_at=now, unread_count=0,
+
+def update_conversation(session: Session, conversation: Conversation, **changes: Any) -> None:
+    """Write ``changes`` to a conversation's row and to the snapshot ``conversation``."""
+    session.connection().execute(_UPDATE, {"row_id": conversation.id, **changes})
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+
+
+def route_new_conversation(session: Session, conversation: Conversation, now: datetime) -> bool:
+    """Give a just-opened (snapshot) conversation to the right available agent; True if one
+    took it. The ORM form for conversations of the session is ``do_route_conversation``."""
+    agent_id = _choose_agent(session, conversation)
+    if agent_id is None:
+        return False
+    update_conversation(
+        session, conversation,
+        assignee_id=agent_id, status=ConversationStatus.ASSIGNED, assigned_at=now,
     )  # fmt: skip
-    try:
-        with session.begin_nested():
-            session.add(conversation)
-    except IntegrityError:
-        existing = _open_conversation(session, channel.id, contact.id)
-        if existing is None:
-            raise
-        return existing, False
-    return conversation, True
+    return True
 
 
-def _open_conversation(session: Session, channel_id: int, contact_id: int) -> Conversation | None:
-    # Locked for the rest of the transaction: concurrent messages of one conversation update
-    # its counters one after the other instead of losing each other's increments.
-    return session.scalar(
-        select(Conversation)
-        .where(
-            Conversation.channel_id == channel_id,
-            Conversation.contact_id == contact_id,
-            Conversation.status != ConversationStatus.CLOSED,
-        )
-        .with_for_update()
+def _choose_agent(session: Session, conversation: Conversation) -> int | None:
+    return choose_agent(
+        _available_loads(session), previous_agent_id=_previous_agent(session, conversation)
     )
+
+
+_OPEN_COUNT = (
+    select(func.count(CONVERSATIONS.c.id))
+    .where(CONVERSATIONS.c.assignee_id == User.id, CONVERSATIONS.c.status == "assigned")
+    .correlate(User)
+    .scalar_subquery()
+)
+_LAST_ASSIGNED = (
+    select(func.max(CONVERSATIONS.c.assigned_at))
+    .where(CONVERSATIONS.c.assignee_id == User.id)
+    .correlate(User)
+    .scalar_subquery()
+)
+_LOADS = select(User.id, _OPEN_COUNT, _LAST_ASSIGNED).where(
+    User.availability == Availability.AVAILABLE, User.is_active.is_(True)
+)
+_PREVIOUS_AGENT = (
+    select(CONVERSATIONS.c.assignee_id)
+    .where(
+        CONVERSATIONS.c.channel_id == bindparam("channel_id"),
+        CONVERSATIONS.c.contact_id == bindparam("contact_id"),
+        CONVERSATIONS.c.status == ConversationStatus.CLOSED,
+        CONVERSATIONS.c.assignee_id.is_not(None),
+    )
+    .order_by(CONVERSATIONS.c.closed_at.desc(), CONVERSATIONS.c.id.desc())
+    .limit(1)
+)
 
 
 def _available_loads(session: Session) -> list[AgentLoad]:
-    open_count = (
-        select(func.count(Conversation.id))
-        .where(Conversation.assignee_id == User.id, Conversation.status == "assigned")
-        .correlate(User)
-        .scalar_subquery()
-    )
-    last_assigned = (
-        select(func.max(Conversation.assigned_at))
-        .where(Conversation.assignee_id == User.id)
-        .correlate(User)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(User.id, open_count, last_assigned).where(
-            User.availability == Availability.AVAILABLE, User.is_active.is_(True)
-        )
-    )
+    rows = session.connection().execute(_LOADS)
     return [AgentLoad(agent_id, count, last) for agent_id, count, last in rows]
 
 
 def _previous_agent(session: Session, conversation: Conversation) -> int | None:
-    return session.scalar(
-        select(Conversation.assignee_id)
-        .where(
-            Conversation.channel_id == conversation.channel_id,
-            Conversation.contact_id == conversation.contact_id,
-            Conversation.status == ConversationStatus.CLOSED,
-            Conversation.assignee_id.is_not(None),
-        )
-        .order_by(Conversation.closed_at.desc(), Conversation.id.desc())
-        .limit(1)
+    return session.connection().scalar(
+        _PREVIOUS_AGENT,
+        {"channel_id": conversation.channel_id, "contact_id": conversation.contact_id},
     )
 
 
@@ -98,9 +152,7 @@ def do_route_conversation(session: Session, conversation: Conversation, now: dat
     """Give a queued conversation to the right available agent, or leave it queued."""
     if conversation.status != ConversationStatus.QUEUED:
         return
-    agent_id = choose_agent(
-        _available_loads(session), previous_agent_id=_previous_agent(session, conversation)
-    )
+    agent_id = _choose_agent(session, conversation)
     if agent_id is not None:
         _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED)
 
@@ -139,15 +191,15 @@ def emit_conversation(
     type_: str,
     *,
     extra_audience: tuple[int | None, ...] = (),
+    snapshot: dict[str, Any] | None = None,
 ) -> None:
-    """Publish a fresh snapshot of the conversation to whoever may see it."""
+    """Publish the conversation's snapshot (``snapshot`` when the caller has it, else read
+    fresh) to whoever may see it."""
     audience = (
         None if conversation.assignee_id is None else (conversation.assignee_id, *extra_audience)
     )
-    emit(
-        session, type_, {"conversation": conversation_snapshot(session, conversation.id)},
-        conversation_id=conversation.id, audience=audience,
-    )  # fmt: skip
+    data = {"conversation": snapshot or conversation_snapshot(session, conversation.id)}
+    emit(session, type_, data, conversation_id=conversation.id, audience=audience)
 
 
 def _load(session: Session, conversation_id: int) -> Conversation:

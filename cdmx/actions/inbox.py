@@ -1,22 +1,25 @@
-"""The durable inbox: store webhook bodies first, process them one transaction each."""
+"""The durable inbox: store webhook bodies first, then process them."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import wake
 from cdmx.actions.messages import do_apply_status, do_record_inbound_message
-from cdmx.db.tables import Channel, InboxUpdate
+from cdmx.db.engine import dialect_insert
+from cdmx.db.tables import Channel, InboxUpdate, table
 from cdmx.whatsapp.payload import PayloadError, Update, parse_update
 
 log = logging.getLogger(__name__)
+
+INBOX = table(InboxUpdate)
+CHANNELS = table(Channel)
 
 MAX_ATTEMPTS = 5
 
@@ -28,7 +31,7 @@ def do_store_update(session: Session, body: bytes, source: str = "meta") -> bool
         "sha256": digest, "source": source, "body": body,
         "received_at": datetime.now(UTC), "attempts": 0,
     }  # fmt: skip
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session.connection())
     result = session.execute(
         insert(InboxUpdate).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
     )
@@ -36,30 +39,49 @@ def do_store_update(session: Session, body: bytes, source: str = "meta") -> bool
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def claim_next_update(session: Session, now: datetime) -> InboxUpdate | None:
-    """The oldest unprocessed update no other worker holds (locked for this transaction)."""
-    query = (
-        select(InboxUpdate)
-        .where(InboxUpdate.processed_at.is_(None))
-        .where((InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now))
-        .order_by(InboxUpdate.id)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+@dataclass
+class ClaimedUpdate:
+    """A stored webhook body taken for processing (its row locked for the transaction)."""
+
+    id: int
+    body: bytes
+    attempts: int
 
 
-def do_process_update(session: Session, row: InboxUpdate) -> Update | None:
+_PENDING = (
+    select(INBOX.c.id, INBOX.c.body, INBOX.c.attempts)
+    .where(INBOX.c.processed_at.is_(None))
+    .where(INBOX.c.locked_until.is_(None) | (INBOX.c.locked_until <= bindparam("now")))
+    .order_by(INBOX.c.id)
+    .limit(bindparam("limit"))
+)
+_PENDING_SKIP_LOCKED = _PENDING.with_for_update(skip_locked=True)
+_FINISH = update(INBOX).where(INBOX.c.id == bindparam("update_id"))
+
+
+def claim_updates(session: Session, now: datetime, limit: int) -> list[ClaimedUpdate]:
+    """The oldest unprocessed updates no other worker holds, locked for this transaction."""
+    connection = session.connection()
+    query = _PENDING_SKIP_LOCKED if connection.dialect.name == "postgresql" else _PENDING
+    rows = connection.execute(query, {"now": now, "limit": limit})
+    return [ClaimedUpdate(row.id, row.body, row.attempts) for row in rows]
+
+
+def claim_next_update(session: Session, now: datetime) -> ClaimedUpdate | None:
+    claimed = claim_updates(session, now, 1)
+    return claimed[0] if claimed else None
+
+
+def do_process_update(session: Session, row: ClaimedUpdate) -> Update | None:
     """Turn a stored body into contacts, conversations, messages and statuses."""
     now = datetime.now(UTC)
-    row.attempts += 1
+    connection = session.connection()
+    done = {"update_id": row.id, "attempts": row.attempts + 1, "processed_at": now}
     try:
         update = parse_update(row.body)
     except PayloadError as exc:
         # Kept, never retried: there is nothing in it to act on. Visible for an operator.
-        row.processed_at = now
-        row.error = str(exc)
+        connection.execute(_FINISH, {**done, "error": str(exc)})
         log.warning("inbox %s: %s", row.id, exc)
         return None
     channels: dict[str, Channel | None] = {}
@@ -80,31 +102,30 @@ def do_process_update(session: Session, row: InboxUpdate) -> Update | None:
     if unknown:
         notes.append("unknown phone_number_id: " + ", ".join(sorted(unknown)))
         log.warning("inbox %s: update for unknown number(s) %s kept", row.id, sorted(unknown))
-    row.error = "; ".join(notes) or None
-    row.processed_at = now
+    connection.execute(_FINISH, {**done, "error": "; ".join(notes) or None})
     return update
 
 
-def do_record_processing_failure(session: Session, update_id: int, error: str) -> None:
+def do_record_processing_failure(session: Session, row: ClaimedUpdate, error: str) -> None:
     """A bug stopped an update: back off, and after MAX_ATTEMPTS keep it as failed."""
-    row = session.get(InboxUpdate, update_id)
-    if row is None:
-        return
-    row.attempts += 1
-    row.error = error[:2000]
+    attempts = row.attempts + 1
     now = datetime.now(UTC)
-    if row.attempts >= MAX_ATTEMPTS:
-        row.processed_at = now
-        log.error("inbox %s failed %s times, kept as failed: %s", update_id, row.attempts, error)
+    changes: dict[str, object] = {"update_id": row.id, "attempts": attempts, "error": error[:2000]}
+    if attempts >= MAX_ATTEMPTS:
+        changes["processed_at"] = now
+        log.error("inbox %s failed %s times, kept as failed: %s", row.id, attempts, error)
     else:
-        row.locked_until = now + timedelta(seconds=2**row.attempts)
+        changes["locked_until"] = now + timedelta(seconds=2**attempts)
+    session.connection().execute(_FINISH, changes)
+
+
+_CHANNEL = select(CHANNELS).where(CHANNELS.c.phone_number_id == bindparam("phone_number_id"))
 
 
 def _channel(
     session: Session, cache: dict[str, Channel | None], phone_number_id: str
 ) -> Channel | None:
     if phone_number_id not in cache:
-        cache[phone_number_id] = session.scalar(
-            select(Channel).where(Channel.phone_number_id == phone_number_id)
-        )
+        row = session.connection().execute(_CHANNEL, {"phone_number_id": phone_number_id}).first()
+        cache[phone_number_id] = None if row is None else Channel(**row._mapping)
     return cache[phone_number_id]

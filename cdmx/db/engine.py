@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,6 +97,20 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+INSERTS: dict[str, Callable[..., Any]] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def dialect_insert(connection: Connection) -> Callable[..., Any]:
+    """``insert`` of this connection's dialect, for ``ON CONFLICT`` clauses (both have them)."""
+    return INSERTS[connection.dialect.name]
+
+
+def per_dialect(build: Callable[[Callable[..., Any]], Any]) -> dict[str, Any]:
+    """A statement built once per dialect from its ``insert``, keyed by dialect name (hot
+    paths execute prebuilt statements: building one costs more than running it)."""
+    return {name: build(insert) for name, insert in INSERTS.items()}
 
 
 _WRITER_LOCKS: dict[str, threading.RLock] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -57,6 +59,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict: JSON}
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Core table, for the hot paths' prebuilt Core statements."""
+    return cast(Table, model.__table__)
 
 
 class User(Base):
@@ -121,6 +128,7 @@ class Conversation(Base):
             postgresql_where=text("status != 'closed'"),
         ),
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        Index("ix_conversations_assignee_assigned", "assignee_id", "assigned_at"),
         Index("ix_conversations_status_last", "status", "last_message_at"),
     )
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import Message, User
 from cdmx.queries.media import message_media, page_media
 from cdmx.queries.serialize import message_json
 
+_AUTHOR_NAME = select(User.name).where(User.id == bindparam("user_id"))
+
 
 def message_snapshot(session: Session, message: Message) -> dict[str, Any]:
     """One message as JSON, with its author's name."""
     name = None
     if message.author_id is not None:
-        name = session.scalar(select(User.name).where(User.id == message.author_id))
+        name = session.connection().scalar(_AUTHOR_NAME, {"user_id": message.author_id})
     return message_json(message, name, message_media(session, message))
 
 

@@ -1,0 +1,27 @@
+"""conversations: an index for routing's "longest since last assigned"
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-27
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Routing reads max(assigned_at) per available agent for every new conversation; without
+    # this index that is a scan of each agent's whole history.
+    op.create_index(
+        "ix_conversations_assignee_assigned", "conversations", ["assignee_id", "assigned_at"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_conversations_assignee_assigned", table_name="conversations")

@@ -1,0 +1,123 @@
+"""The inbox processor's batches: one transaction per batch, one savepoint per update."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+import cdmx.actions.inbox as inbox_actions
+import cdmx.workers.inbox as inbox_worker
+from cdmx.actions.inbox import MAX_ATTEMPTS, do_store_update
+from cdmx.db.engine import Database
+from cdmx.db.tables import Event, InboxUpdate, Message
+from cdmx.workers.inbox import process_pending
+from tests.factories import text_message
+
+BROKEN = "5215500000002"
+
+
+def store(db: Database, *wa_ids: str) -> list[int]:
+    with db.write() as session:
+        for wa_id in wa_ids:
+            do_store_update(
+                session, json.dumps(text_message(f"hola de {wa_id}", wa_id=wa_id)).encode()
+            )
+    with db.read() as session:
+        return list(session.scalars(select(InboxUpdate.id).order_by(InboxUpdate.id)))
+
+
+@pytest.fixture
+def bug_for_one_customer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Record the message for real, then fail for one sender: a bug after writes."""
+    record = inbox_actions.do_record_inbound_message
+
+    def record_then_fail(session: Any, channel: Any, inbound: Any) -> Any:
+        message = record(session, channel, inbound)
+        if inbound.sender.wa_id == BROKEN:
+            raise RuntimeError("a bug while processing")
+        return message
+
+    monkeypatch.setattr(inbox_actions, "do_record_inbound_message", record_then_fail)
+
+
+def test_a_bug_in_one_update_rolls_back_that_update_only(
+    db: Database, bug_for_one_customer: None
+) -> None:
+    ids = store(db, "5215500000001", BROKEN, "5215500000003")
+
+    assert process_pending(db) == 3
+
+    with db.read() as session:
+        texts = set(session.scalars(select(Message.text)))
+        rows = {row.id: row for row in session.scalars(select(InboxUpdate))}
+        events = list(session.scalars(select(Event)))
+    assert texts == {"hola de 5215500000001", "hola de 5215500000003"}
+    assert rows[ids[0]].processed_at is not None and rows[ids[2]].processed_at is not None
+    broken = rows[ids[1]]
+    assert broken.processed_at is None, "kept for a retry"
+    assert broken.attempts == 1
+    assert broken.error is not None and "a bug while processing" in broken.error
+    assert broken.locked_until is not None and broken.locked_until > datetime.now(UTC)
+    # Nothing of the rolled-back update was published: no event names that customer.
+    assert all(BROKEN not in json.dumps(event.data) for event in events)
+    assert {e.data["message"]["text"] for e in events if e.type == "message.created"} == texts
+
+
+def test_an_update_that_keeps_failing_is_kept_as_failed(
+    db: Database, bug_for_one_customer: None
+) -> None:
+    [update_id] = store(db, BROKEN)
+    for _ in range(MAX_ATTEMPTS):
+        with db.write() as session:  # its back-off has passed
+            session.get(InboxUpdate, update_id).locked_until = None  # type: ignore[union-attr]
+        process_pending(db)
+
+    with db.read() as session:
+        row = session.get(InboxUpdate, update_id)
+        assert row is not None
+        assert row.attempts == MAX_ATTEMPTS
+        assert row.processed_at is not None, "no longer retried"
+        assert session.scalar(select(func.count(Message.id))) == 0
+
+
+def test_a_batch_ends_at_its_time_budget_and_the_rest_follow(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 0.0)  # one update per transaction
+    commits: list[int] = []
+    real_batch = inbox_worker._process_batch
+
+    def counting(database: Database, size: int) -> int:
+        done = real_batch(database, size)
+        commits.append(done)
+        return done
+
+    monkeypatch.setattr(inbox_worker, "_process_batch", counting)
+    store(db, *(f"52155000001{i:02d}" for i in range(5)))
+
+    assert process_pending(db) == 5
+    assert commits == [1, 1, 1, 1, 1, 0]
+    with db.read() as session:
+        assert session.scalar(select(func.count(Message.id))) == 5
+        pending = select(func.count(InboxUpdate.id)).where(InboxUpdate.processed_at.is_(None))
+        assert session.scalar(pending) == 0
+
+
+def test_one_batch_processes_several_updates_in_one_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 60.0)
+    commits: list[int] = []
+    real_batch = inbox_worker._process_batch
+    monkeypatch.setattr(
+        inbox_worker, "_process_batch",
+        lambda database, size: commits.append(real_batch(database, size)) or commits[-1],
+    )  # fmt: skip
+    store(db, *(f"52155000002{i:02d}" for i in range(7)))
+
+    assert process_pending(db) == 7
+    assert commits == [7, 0]
