@@ -89,17 +89,14 @@ def update_conversation(session: Session, conversation: Conversation, **changes:
         setattr(conversation, name, value)
 
 
-def route_new_conversation(session: Session, conversation: Conversation, now: datetime) -> bool:
-    """Give a just-opened (snapshot) conversation to the right available agent; True if one
-    took it. The ORM form for conversations of the session is ``do_route_conversation``."""
+def routing_changes(session: Session, conversation: Conversation, now: datetime) -> dict[str, Any]:
+    """The columns that give a just-opened (snapshot) conversation to the right available
+    agent, for the caller's one UPDATE; empty when nobody is available. The ORM form for
+    conversations of the session is ``do_route_conversation``."""
     agent_id = _choose_agent(session, conversation)
     if agent_id is None:
-        return False
-    update_conversation(
-        session, conversation,
-        assignee_id=agent_id, status=ConversationStatus.ASSIGNED, assigned_at=now,
-    )  # fmt: skip
-    return True
+        return {}
+    return {"assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now}
 
 
 def _choose_agent(session: Session, conversation: Conversation) -> int | None:

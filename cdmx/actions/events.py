@@ -1,4 +1,9 @@
-"""Emitting events and worker wake-ups from inside a write transaction."""
+"""Emitting events and worker wake-ups from inside a write transaction.
+
+Events are kept on the session and written together just before it commits (one
+``executemany``: the inbox records several per message), so they exist exactly when the
+change they describe does.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import Event, table
 
-EVENTS = table(Event)
-_INSERT = EVENTS.insert()
-_SET_DATA = update(EVENTS).where(EVENTS.c.id == bindparam("event_id"))
+_INSERT = table(Event).insert()
 
 
 @dataclass
 class Emitted:
-    """An event written by this transaction, published once it commits."""
+    """An event of this transaction, written at commit and then published."""
 
-    id: int
     type: str
     data: dict[str, Any]
+    conversation_id: int | None
+    audience: list[int] | None
+    created_at: datetime
+    written: bool = False
 
 
 def emit(
@@ -36,23 +42,37 @@ def emit(
 ) -> Emitted:
     """Store an event with the change; it is published when the transaction commits."""
     users = None if audience is None else sorted({u for u in audience if u is not None})
-    result = session.connection().execute(
-        _INSERT,
-        {
-            "type": type_, "conversation_id": conversation_id, "audience": users,
-            "data": data, "created_at": datetime.now(UTC),
-        },
-    )  # fmt: skip
-    event_id = result.inserted_primary_key[0]  # type: ignore[index]
-    emitted = Emitted(id=event_id, type=type_, data=data)
+    emitted = Emitted(type_, data, conversation_id, users, datetime.now(UTC))
     session.info.setdefault("events", []).append(emitted)
     return emitted
 
 
-def replace_event_data(session: Session, emitted: Emitted, data: dict[str, Any]) -> None:
-    """Give an event of this (uncommitted) transaction a newer snapshot."""
-    session.connection().execute(_SET_DATA, {"event_id": emitted.id, "data": data})
-    emitted.data = data
+def write_events(session: Session) -> None:
+    """Insert the events emitted since the last call, in order (ids follow it)."""
+    pending = [e for e in session.info.get("events", ()) if not e.written]
+    if not pending:
+        return
+    session.connection().execute(
+        _INSERT,
+        [
+            {
+                "type": e.type,
+                "data": e.data,
+                "conversation_id": e.conversation_id,
+                "audience": e.audience,
+                "created_at": e.created_at,
+            }  # fmt: skip
+            for e in pending
+        ],
+    )
+    for emitted in pending:
+        emitted.written = True
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        write_events(session)
 
 
 def wake(session: Session, worker: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdmx.actions.events import replace_event_data, wake
+from cdmx.actions.events import wake
 from cdmx.db.tables import Channel, Conversation, Media, Message, User
 from cdmx.domain.errors import Invalid
 from cdmx.domain.events import MESSAGE_CREATED, MESSAGE_UPDATED
@@ -288,6 +288,6 @@ def _refresh_created_event(session: Session, message: Message) -> None:
     for event in reversed(session.info.get("events", [])):
         data = event.data
         if event.type == MESSAGE_CREATED and data.get("message", {}).get("id") == message.id:
-            replace_event_data(session, event, {**data, "message": {**data["message"], "media": (
-                message_media(session, message))}})  # fmt: skip
+            event.data = {**data, "message": {**data["message"], "media": message_media(
+                session, message)}}  # fmt: skip
             break

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from cdmx.actions.assignment import (
     emit_conversation,
     open_conversation,
-    route_new_conversation,
+    routing_changes,
     update_conversation,
 )
 from cdmx.actions.contacts import contact_id_with_identity, do_upsert_contact, update_contact
@@ -82,9 +82,9 @@ def do_record_inbound_message(
 ) -> Message | None:
     """Store a customer's message in its conversation; None when it was already stored.
 
-    The hot path of the inbox: Core statements on the session's connection, about eight for
-    a new customer and five for a known one, and the events' snapshots are built from the
-    values written rather than read back. The ``Message`` returned is detached (a snapshot).
+    The hot path of the inbox: Core statements on the session's connection (ten for a new
+    customer, five for a known one), the events' snapshots built from the values written
+    rather than read back. The ``Message`` returned is detached (a snapshot of its row).
     """
     now = datetime.now(UTC)
     connection = session.connection()
@@ -121,15 +121,21 @@ def do_record_inbound_message(
             changes["last_message_at"] = max(last, inbound.timestamp) if last else inbound.timestamp
             changes["last_message_id"] = message_id
         changes["unread_count"] = conversation.unread_count + 1  # the row is locked
-    if changes:
-        update_conversation(session, conversation, **changes)
+    for name, value in changes.items():
+        setattr(conversation, name, value)
     last_message = message if conversation.last_message_id == message_id else None
+    routed: dict[str, Any] = {}
     if created:
+        # Published as it was opened (queued), then as routing left it: one UPDATE for both.
         emit_conversation(session, conversation, CONVERSATION_CREATED, snapshot=_snapshot(
             session, conversation, contact, channel, last_message))  # fmt: skip
-        if route_new_conversation(session, conversation, now):
-            emit_conversation(session, conversation, CONVERSATION_ASSIGNED, snapshot=_snapshot(
-                session, conversation, contact, channel, last_message))  # fmt: skip
+        routed = routing_changes(session, conversation, now)
+        changes.update(routed)
+    if changes:
+        update_conversation(session, conversation, **changes)
+    if routed:
+        emit_conversation(session, conversation, CONVERSATION_ASSIGNED, snapshot=_snapshot(
+            session, conversation, contact, channel, last_message))  # fmt: skip
     emit_message(session, conversation, message, MESSAGE_CREATED, snapshot=_snapshot(
         session, conversation, contact, channel, last_message))  # fmt: skip
     return message
