@@ -7,8 +7,10 @@ subscriber is an asyncio queue fed on its own loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # A console tab that stops reading gets dropped (and resumes from the database) rather than
@@ -24,6 +26,21 @@ class PublishedEvent:
     conversation_id: int | None
     audience: tuple[int, ...] | None  # None: every signed-in user
 
+    @cached_property
+    def frame(self) -> str:
+        """The SSE frame, encoded once for every stream that sends it."""
+        return format_event(self.id, self.type, self.data)
+
+
+def format_event(event_id: int | None, type_: str, data: dict[str, Any]) -> str:
+    """One SSE frame."""
+    lines = []
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {type_}")
+    lines.append("data: " + json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+    return "\n".join(lines) + "\n\n"
+
 
 class Subscription:
     """One listener: a bounded queue on the loop that created it."""
@@ -34,13 +51,14 @@ class Subscription:
         self.queue: asyncio.Queue[PublishedEvent] = asyncio.Queue(MAX_PENDING)
         self.overflowed = False
 
-    def _offer(self, event: PublishedEvent) -> None:
-        if self.overflowed:
-            return
-        if self.queue.full():
-            self.overflowed = True  # the stream tells its tab to reload
-            return
-        self.queue.put_nowait(event)
+    def _offer(self, events: list[PublishedEvent]) -> None:
+        for event in events:
+            if self.overflowed:
+                return
+            if self.queue.full():
+                self.overflowed = True  # the stream tells its tab to reload
+                return
+            self.queue.put_nowait(event)
 
     def close(self) -> None:
         self._bus._remove(self)
@@ -68,12 +86,10 @@ class EventBus:
         with self._lock:
             subscribers = list(self._subscribers)
         for subscription in subscribers:
-            for event in events:
-                try:
-                    subscription._loop.call_soon_threadsafe(subscription._offer, event)
-                except RuntimeError:  # its loop is closed: the stream is gone
-                    self._remove(subscription)
-                    break
+            try:  # one hand-over per subscriber and batch: each one wakes its loop
+                subscription._loop.call_soon_threadsafe(subscription._offer, events)
+            except RuntimeError:  # its loop is closed: the stream is gone
+                self._remove(subscription)
 
     @property
     def subscriber_count(self) -> int:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from cdmx.db.engine import Database
-from cdmx.db.tables import Event
+from cdmx.db.tables import Event, table
 from cdmx.realtime.bus import EventBus, PublishedEvent
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 GAP_WAIT = 1.0  # seconds; a transaction holding an id open longer than this is unusual
 BATCH = 1000
 SAFETY_POLL = 1.0  # seconds between polls when nothing wakes the feed
+
+EVENTS = table(Event)
+_AFTER = (
+    select(EVENTS).where(EVENTS.c.id > bindparam("watermark")).order_by(EVENTS.c.id).limit(BATCH)
+)
 
 
 class EventFeed:
@@ -48,9 +54,7 @@ class EventFeed:
     def poll(self) -> int:
         """Publish what has committed since the watermark; returns how many were published."""
         with self.db.read() as session:
-            rows = session.scalars(
-                select(Event).where(Event.id > self.watermark).order_by(Event.id).limit(BATCH)
-            ).all()
+            rows = session.connection().execute(_AFTER, {"watermark": self.watermark}).all()
         ready: list[PublishedEvent] = []
         expected = self.watermark + 1
         for row in rows:
@@ -101,7 +105,7 @@ class EventFeed:
                 pass
 
 
-def _published(row: Event) -> PublishedEvent:
+def _published(row: Row[Any]) -> PublishedEvent:
     return PublishedEvent(
         id=row.id,
         type=row.type,

@@ -9,9 +9,7 @@ it to reload its state.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -20,22 +18,12 @@ from cdmx.db.engine import Database
 from cdmx.db.tables import Event, User
 from cdmx.domain.events import HELLO, RESET
 from cdmx.domain.states import Role
-from cdmx.realtime.bus import PublishedEvent
+from cdmx.realtime.bus import PublishedEvent, format_event
 from cdmx.realtime.feed import EventFeed
 
 REPLAY_LIMIT = 500
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 2000
-
-
-def format_event(event_id: int | None, type_: str, data: dict[str, Any]) -> str:
-    """One SSE frame."""
-    lines = []
-    if event_id is not None:
-        lines.append(f"id: {event_id}")
-    lines.append(f"event: {type_}")
-    lines.append("data: " + json.dumps(data, separators=(",", ":"), ensure_ascii=False))
-    return "\n".join(lines) + "\n\n"
 
 
 def visible_to(user: User, event: PublishedEvent) -> bool:
@@ -91,7 +79,7 @@ async def event_stream(
             sent = newest
         for event in missed:
             if visible_to(user, event):
-                yield format_event(event.id, event.type, event.data)
+                yield event.frame
             sent = event.id
         while not stopping.is_set():
             if subscription.overflowed:
@@ -106,6 +94,6 @@ async def event_stream(
                 continue
             sent = event.id
             if visible_to(user, event):
-                yield format_event(event.id, event.type, event.data)
+                yield event.frame
     finally:
         subscription.close()

@@ -134,5 +134,8 @@ def stop_server(cleanup: p.Cleanup, server: Server) -> None:
     errors = [line for line in server.log.read_text(errors="replace").splitlines()
               if " ERROR " in line or line.startswith("Traceback")]  # fmt: skip
     if errors:
-        print(f"bench: the server logged {len(errors)} error(s); first: {errors[0][:200]}",
-              file=sys.stderr)  # fmt: skip
+        kept = p.ROOT / "bench" / "results" / f"{server.log.stem}-{server.proc.pid}.log"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(server.log, kept)
+        print(f"bench: the server logged {len(errors)} error(s), log kept in {kept}; first: "
+              f"{errors[0][:200]}", file=sys.stderr)  # fmt: skip
