@@ -35,6 +35,7 @@ from cdmx.web.api import router as api_router
 from cdmx.web.auth import TokenSigner
 from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
+from cdmx.web.ingest import InboxWriter
 from cdmx.whatsapp.graph import GraphClient
 from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
@@ -100,6 +101,7 @@ def create_app(
         wake(wakes | {"events"} if events else wakes)
 
     db.on_commit = worker_db.on_commit = after_commit
+    inbox_writer = InboxWriter(db)  # webhook bodies, one transaction per batch
     listener = None if db.is_sqlite else Listener(settings.database_url, wake)
 
     def ensure_channel() -> None:
@@ -119,6 +121,7 @@ def create_app(
             except Exception as exc:
                 # Start anyway: webhooks answer 503 (Meta retries) and /readyz says why.
                 log.error("cannot register the WhatsApp number at start-up: %s", exc)
+        await inbox_writer.start()
         feed_stop = asyncio.Event()
         feed_task = asyncio.create_task(feed.run(feed_stop))
         if listener is not None:
@@ -129,6 +132,7 @@ def create_app(
             yield
         finally:
             app.state.stopping.set()
+            await inbox_writer.stop()  # stores what is queued first
             await workers.stop()
             feed_stop.set()
             feed.wake()
@@ -149,6 +153,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.inbox_writer = inbox_writer
     app.state.bus = bus
     app.state.graph = graph
     app.state.workers = workers

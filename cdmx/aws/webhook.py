@@ -18,9 +18,7 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from cdmx.actions.inbox import do_store_update
 from cdmx.aws.envelope import EnvelopeError, parse_eum_message
 from cdmx.aws.sns import (
     NOTIFICATION,
@@ -32,8 +30,8 @@ from cdmx.aws.sns import (
     httpx_fetcher,
     parse_body,
 )
-from cdmx.db.engine import Database
 from cdmx.web.errors import error_response
+from cdmx.web.ingest import store_update
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -81,9 +79,8 @@ async def receive_sns(request: Request) -> Response:
         # Signed by our own topic but not a WhatsApp event: retrying cannot help.
         log.warning("SNS message %s ignored: %s", message.message_id, exc)
         return PlainTextResponse("ignored")
-    db: Database = request.app.state.db
     try:
-        await run_in_threadpool(_store, db, event.meta_body)
+        await store_update(request.app.state, event.meta_body, "aws")
     except Exception:
         log.exception("could not store an SNS notification; answering 503 so SNS retries")
         return error_response(503, "unavailable", "Could not store the update; retry later.")
@@ -127,8 +124,3 @@ async def _confirm(request: Request, message: SnsMessage) -> Response:
         return error_response(503, "unavailable", "Could not confirm the subscription.")
     log.info("SNS subscription to %s confirmed", message.topic_arn)
     return PlainTextResponse("confirmed")
-
-
-def _store(db: Database, body: bytes) -> None:
-    with db.write() as session:
-        do_store_update(session, body, "aws")

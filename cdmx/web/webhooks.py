@@ -2,7 +2,8 @@
 
 A POST is verified over the raw bytes, stored in the durable inbox, and only then answered
 200. Nothing else happens on the request path, so Meta always gets a fast answer; if the
-body cannot be stored, the answer is 503 and Meta retries.
+body cannot be stored, the answer is 503 and Meta retries. Bodies arriving together share
+one transaction (``cdmx.web.ingest``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from cdmx.actions.inbox import do_store_update
-from cdmx.db.engine import Database
 from cdmx.web.errors import error_response
+from cdmx.web.ingest import store_update
 from cdmx.whatsapp.signature import verify
 
 log = logging.getLogger(__name__)
@@ -55,15 +54,9 @@ async def receive_update(request: Request) -> Response:
         return error_response(
             401, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body."
         )
-    db: Database = request.app.state.db
     try:
-        await run_in_threadpool(_store, db, body)
+        await store_update(request.app.state, body, "meta")
     except Exception:
         log.exception("could not store a webhook body; answering 503 so Meta retries")
         return error_response(503, "unavailable", "Could not store the update; retry later.")
     return PlainTextResponse("ok")
-
-
-def _store(db: Database, body: bytes) -> None:
-    with db.write() as session:
-        do_store_update(session, body, "meta")
