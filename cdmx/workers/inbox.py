@@ -1,9 +1,11 @@
 """The inbox processor: turns stored webhook bodies into messages.
 
-Updates are claimed in batches and processed in one transaction per batch, each inside a
-savepoint, so a bug in one body rolls back that body only and the others commit together.
-A batch ends after ``BATCH_SECONDS`` of work, because on SQLite it holds the one write lock
-the webhook also needs: a new batch lets the waiting webhook writers in first.
+Updates are claimed in batches and processed in one transaction per batch. When one of
+them fails (a bug: bad input is recorded, not raised) the batch rolls back and its updates
+are processed again one per transaction, the failing one recorded with a back-off; so a
+broken body holds back only itself. A batch ends after ``BATCH_SECONDS`` of work, because
+on SQLite it holds the one write lock the webhook also needs, and its messages reach the
+console only when it commits.
 """
 
 from __future__ import annotations
@@ -34,24 +36,40 @@ def process_pending(db: Database, limit: int = 500) -> int:
 
 
 def _process_batch(db: Database, size: int) -> int:
+    try:
+        return _process_together(db, size)
+    except Exception:
+        # Rolled back whole; now each update alone, so only the broken one is held back.
+        log.warning("an update failed inside a batch; processing the batch one by one")
+        return sum(_process_alone(db) for _ in range(size))
+
+
+def _process_together(db: Database, size: int) -> int:
     done = 0
     with db.write() as session:
-        claimed = claim_updates(session, datetime.now(UTC), size)
         deadline = time.monotonic() + BATCH_SECONDS
-        for row in claimed:
-            events = session.info.setdefault("events", [])
-            published = len(events)
-            try:
-                with session.begin_nested():
-                    do_process_update(session, row)
-            except Exception as exc:  # a bug, not bad input: keep the row, retry later
-                log.exception("inbox %s could not be processed", row.id)
-                del events[published:]  # rolled back with the savepoint
-                do_record_processing_failure(session, row, f"{type(exc).__name__}: {exc}")
+        for row in claim_updates(session, datetime.now(UTC), size):
+            do_process_update(session, row)
             done += 1
             if time.monotonic() >= deadline:
                 break  # the rest stay pending (and unlocked) for the next batch
     return done
+
+
+def _process_alone(db: Database) -> int:
+    with db.write() as session:
+        claimed = claim_updates(session, datetime.now(UTC), 1)
+        if not claimed:
+            return 0
+        row = claimed[0]
+        try:
+            with session.begin_nested():
+                do_process_update(session, row)
+        except Exception as exc:  # a bug, not bad input: keep the row, retry later
+            log.exception("inbox %s could not be processed", row.id)
+            session.info.pop("events", None)  # rolled back with the savepoint
+            do_record_processing_failure(session, row, f"{type(exc).__name__}: {exc}")
+    return 1
 
 
 async def run_inbox(db: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
