@@ -49,13 +49,20 @@ class ClaimedUpdate:
 
 
 _PENDING = (
-    select(INBOX.c.id, INBOX.c.body, INBOX.c.attempts)
+    select(INBOX.c.id)
     .where(INBOX.c.processed_at.is_(None))
     .where(INBOX.c.locked_until.is_(None) | (INBOX.c.locked_until <= bindparam("now")))
     .order_by(INBOX.c.id)
     .limit(bindparam("limit"))
 )
 _PENDING_SKIP_LOCKED = _PENDING.with_for_update(skip_locked=True)
+# Bodies are read once the ids are claimed: sorting pending rows with their bodies spilled
+# to disk on PostgreSQL when thousands were pending (15-25 ms per claim).
+_BODIES = (
+    select(INBOX.c.id, INBOX.c.body, INBOX.c.attempts)
+    .where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(INBOX.c.id)
+)
 _FINISH = update(INBOX).where(INBOX.c.id == bindparam("update_id"))
 
 
@@ -63,7 +70,10 @@ def claim_updates(session: Session, now: datetime, limit: int) -> list[ClaimedUp
     """The oldest unprocessed updates no other worker holds, locked for this transaction."""
     connection = session.connection()
     query = _PENDING_SKIP_LOCKED if connection.dialect.name == "postgresql" else _PENDING
-    rows = connection.execute(query, {"now": now, "limit": limit})
+    ids = connection.execute(query, {"now": now, "limit": limit}).scalars().all()
+    if not ids:
+        return []
+    rows = connection.execute(_BODIES, {"ids": ids})
     return [ClaimedUpdate(row.id, row.body, row.attempts) for row in rows]
 
 

@@ -177,7 +177,16 @@ class InboxUpdate(Base):
     """A webhook body exactly as received; processed by the inbox worker."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_pending", "processed_at", "id"),)
+    __table_args__ = (
+        Index("ix_inbox_pending", "processed_at", "id"),
+        # What the processor claims, in order: small however large the processed history.
+        Index(
+            "ix_inbox_unprocessed",
+            "id",
+            sqlite_where=text("processed_at IS NULL"),
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
