@@ -77,6 +77,38 @@ def claim_updates(session: Session, now: datetime, limit: int) -> list[ClaimedUp
     return [ClaimedUpdate(row.id, row.body, row.attempts) for row in rows]
 
 
+_LEASE = (
+    update(INBOX)
+    .where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(locked_until=bindparam("until"))
+)
+
+
+def lease_updates(
+    session: Session, now: datetime, limit: int, lease: timedelta
+) -> list[ClaimedUpdate]:
+    """Claim updates for processing in other transactions: they stay out of every other
+    claim until ``lease`` has passed (then a crashed worker's updates are taken again)."""
+    claimed = claim_updates(session, now, limit)
+    if claimed:
+        session.connection().execute(_LEASE, {"ids": [c.id for c in claimed], "until": now + lease})
+    return claimed
+
+
+def customer_key(row: ClaimedUpdate) -> str:
+    """Whose update this is (its first sender's or recipient's id): one customer's updates
+    are processed in order, different customers' may run side by side."""
+    try:
+        update = parse_update(row.body)
+    except PayloadError:
+        return ""
+    for inbound in update.messages:
+        return inbound.sender.user_id or inbound.sender.wa_id or ""
+    for status in update.statuses:
+        return status.recipient_id or ""
+    return ""
+
+
 def claim_next_update(session: Session, now: datetime) -> ClaimedUpdate | None:
     claimed = claim_updates(session, now, 1)
     return claimed[0] if claimed else None

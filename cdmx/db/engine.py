@@ -126,12 +126,12 @@ def _writer_lock(url: str) -> threading.RLock:
 
 def _notify_other_instances(session: Session) -> None:
     # Delivered by PostgreSQL at commit (never on rollback); see cdmx.realtime.notify.
-    # Only transactions with events notify: PostgreSQL serialises commits that carry a
-    # NOTIFY, which would cap webhook ingest at one fsync per request. Worker wake-ups stay
-    # local (this instance has the work), the others' pollers pick up the rest.
-    if not session.info.get("events"):
-        return
-    names = {"events", *session.info.get("wake", ())}
+    # A commit that carries a NOTIFY takes PostgreSQL's notify-queue lock, so such commits
+    # are serialised; the webhook stores bodies in batches (cdmx.web.ingest), so its
+    # "inbox" wake-up costs one NOTIFY per batch and reaches a worker in another process.
+    names = set(session.info.get("wake", ()))
+    if session.info.get("events"):
+        names.add("events")
     if names:
         session.execute(
             text("SELECT pg_notify('cdmx', :names)"), {"names": ",".join(sorted(names))}

@@ -42,11 +42,12 @@ class Context:
     server_cpu: int | None  # taskset -c for the server
     load_cpu: int | None  # taskset -c for wrk and the generators
     run_id: str
+    split: bool = False  # workers in a process of their own, on the load's CPU
 
     def server(self, case: str, graph_port: int | None = None, **env: str) -> Server:
         return start_server(
             self.cleanup, self.dbs, case, self.server_port, self.server_cpu,
-            graph_port=graph_port, **env,
+            graph_port=graph_port, split=self.split, worker_cpu=self.load_cpu, **env,
         )  # fmt: skip
 
     def requests_file(self, name: str, bodies: int, per_body: int, customers: int) -> Path:

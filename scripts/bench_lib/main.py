@@ -36,6 +36,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per case")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load")
+    parser.add_argument(
+        "--split", action="store_true",
+        help="PostgreSQL: web (cdmx serve --no-workers) and workers (cdmx worker) as two "
+        "processes, the workers on the load's CPU",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.only = [c.strip() for c in args.only.split(",") if c.strip()]
     unknown = sorted(set(args.only) - set(CASES))
@@ -43,6 +48,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
     if args.db.startswith("postgresql://"):
         args.db = "postgresql+psycopg://" + args.db.removeprefix("postgresql://")
+    if args.split and args.db == "sqlite":
+        parser.error("--split needs PostgreSQL (--db URL): SQLite is one process's database")
     return args
 
 
@@ -90,6 +97,8 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
     info = machine_info(p.ROOT, p.pg_version(pg) if pg else None)
     database = f"PostgreSQL {info['postgresql']}" if pg else f"SQLite {info['sqlite']}"
     placement = "server on CPU 0, load on CPU 1" if pin else "not pinned"
+    if args.split:
+        placement += "; workers in their own process" + (" on CPU 1" if pin else "")
     print(
         f"bench: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB; {database}; "
         f"{placement}",
@@ -99,7 +108,7 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
     ctx = cases.Context(
         cleanup=cleanup, dbs=dbs, sim=sim, sim_config=config, server_port=server_port,
         duration=args.duration, server_cpu=server_cpu, load_cpu=load_cpu,
-        run_id=str(int(time.time()) % 100000),
+        run_id=str(int(time.time()) % 100000), split=args.split,
     )  # fmt: skip
     runners = {
         "bare": lambda: cases.bare(ctx),

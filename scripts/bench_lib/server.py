@@ -25,6 +25,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     base_url: str
     log: Path
+    worker: subprocess.Popen[bytes] | None = None  # ``cdmx worker``, with --split
     tokens: dict[str, str] = field(default_factory=dict)  # email -> bearer token
     user_ids: dict[int, str] = field(default_factory=dict)  # id -> email
 
@@ -97,19 +98,27 @@ def start_server(
     port: int,
     cpu: int | None,
     graph_port: int | None = None,
+    *,
+    split: bool = False,
+    worker_cpu: int | None = None,
     **env: str,
 ) -> Server:
-    """``cdmx serve`` on a fresh database, every bench user signed in and available."""
+    """``cdmx serve`` on a fresh database, every bench user signed in and available; with
+    ``split`` the workers run as ``cdmx worker`` (on ``worker_cpu``) instead."""
     url = dbs.fresh(case)
     log = cleanup.tmp / f"server-{case}.log"
-    proc = cleanup.spawn(
-        p.pinned([str(p.VENV_BIN / "cdmx"), "serve", "--port", str(port)], cpu),
-        p.env_for(url, graph_port or dbs.graph_port, cleanup.tmp, **env),
-        log,
-    )
+    environment = p.env_for(url, graph_port or dbs.graph_port, cleanup.tmp, **env)
+    command = [str(p.VENV_BIN / "cdmx"), "serve", "--port", str(port)]
+    proc = cleanup.spawn(p.pinned(command + ["--no-workers"] * split, cpu), environment, log)
+    worker = None
+    if split:
+        worker_log = cleanup.tmp / f"worker-{case}.log"
+        worker = cleanup.spawn(
+            p.pinned([str(p.VENV_BIN / "cdmx"), "worker"], worker_cpu), environment, worker_log
+        )
     base = f"http://127.0.0.1:{port}"
     p.wait_http(f"{base}/healthz", proc, log)
-    server = Server(proc, base, log)
+    server = Server(proc, base, log, worker)
     with httpx.Client(base_url=base, timeout=30) as client:
         for _, email, _ in USERS:
             r = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
@@ -125,6 +134,8 @@ def start_server(
 
 
 def stop_server(cleanup: p.Cleanup, server: Server) -> None:
+    if server.worker is not None:
+        cleanup.stop(server.worker)
     cleanup.stop(server.proc)
     if server.proc.returncode == -9:
         print("bench: the server still had queued requests after 8 s; killed", file=sys.stderr)

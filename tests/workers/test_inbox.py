@@ -1,17 +1,20 @@
-"""The inbox processor's batches: one transaction per batch, one savepoint per update."""
+"""The inbox processor's batches: one transaction per batch, or customers side by side."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import cdmx.actions.inbox as inbox_actions
 import cdmx.workers.inbox as inbox_worker
-from cdmx.actions.inbox import MAX_ATTEMPTS, do_store_update
+from cdmx.actions.inbox import MAX_ATTEMPTS, do_store_update, lease_updates
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, InboxUpdate, Message
 from cdmx.workers.inbox import process_pending
@@ -121,3 +124,69 @@ def test_one_batch_processes_several_updates_in_one_transaction(
 
     assert process_pending(db) == 7
     assert commits == [7, 0]
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(inbox_worker.PARALLEL) as executor:
+        yield executor
+
+
+def test_side_by_side_each_customer_keeps_the_order_of_their_messages(
+    db: Database, pool: ThreadPoolExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = inbox_actions.do_record_inbound_message
+
+    def slow_on_even(session: Any, channel: Any, inbound: Any) -> Any:
+        if inbound.text.endswith(("#0", "#2", "#4")):
+            time.sleep(0.03)  # a later message of the same customer would overtake it
+        return record(session, channel, inbound)
+
+    monkeypatch.setattr(inbox_actions, "do_record_inbound_message", slow_on_even)
+    customers = [f"52155000003{i:02d}" for i in range(2)]  # fewer than the threads
+    with db.write() as session:
+        for n in range(6):  # interleaved: c0 #0, c1 #0, c0 #1, c1 #1, …
+            for wa_id in customers:
+                body = text_message(f"{wa_id} #{n}", wa_id=wa_id, wamid=f"wamid.ORD{wa_id}{n}")
+                do_store_update(session, json.dumps(body).encode())
+
+    assert process_pending(db, pool=pool) == 12
+
+    with db.read() as session:
+        rows = session.execute(select(Message.id, Message.text).order_by(Message.id)).all()
+        pending = select(func.count(InboxUpdate.id)).where(InboxUpdate.processed_at.is_(None))
+        assert session.scalar(pending) == 0
+    for wa_id in customers:
+        theirs = [text for _, text in rows if text.startswith(wa_id)]
+        assert theirs == [f"{wa_id} #{n}" for n in range(6)]
+
+
+def test_side_by_side_a_bug_holds_back_only_its_update(
+    db: Database, pool: ThreadPoolExecutor, bug_for_one_customer: None
+) -> None:
+    ids = store(db, "5215500000001", BROKEN, "5215500000003")
+
+    assert process_pending(db, pool=pool) == 3
+
+    with db.read() as session:
+        texts = set(session.scalars(select(Message.text)))
+        broken = session.get(InboxUpdate, ids[1])
+    assert texts == {"hola de 5215500000001", "hola de 5215500000003"}
+    assert broken is not None and broken.processed_at is None and broken.attempts == 1
+
+
+def test_a_leased_batch_waits_for_its_lease_then_anyone_processes_it(
+    db: Database, pool: ThreadPoolExecutor
+) -> None:
+    store(db, "5215500000041", "5215500000042")
+    with db.write() as session:  # a worker leases them, then dies before processing
+        leased = lease_updates(session, datetime.now(UTC), 10, inbox_worker.LEASE)
+    assert len(leased) == 2
+
+    assert process_pending(db, pool=pool) == 0, "still leased"
+    with db.write() as session:  # the lease runs out
+        session.execute(update(InboxUpdate).values(locked_until=datetime.now(UTC)))
+
+    assert process_pending(db, pool=pool) == 2
+    with db.read() as session:
+        assert session.scalar(select(func.count(Message.id))) == 2
