@@ -87,6 +87,7 @@ def create_app(
     workers = Workers(
         worker_db, sender, woken={"media": fetcher.run},
         periodic=[sync_templates] if settings.business_account_id else [],
+        inbox_threads=settings.inbox_threads,
     )  # fmt: skip
 
     feed = EventFeed(worker_db, bus)

@@ -9,11 +9,11 @@ console only when it commits.
 
 On PostgreSQL a message costs a dozen round trips, so one thread waits more than it works.
 There the processor leases a batch (``lease_updates``), groups it by customer and runs the
-groups side by side, each in its own transaction, in ``PARALLEL`` threads: one customer's
-updates keep their order, different customers' do not wait for each other. The next batch
-is leased when the whole batch is done. A worker that dies mid-batch leaves its updates
-leased for ``LEASE``; then any worker processes them (processing is idempotent: a stored
-wamid is not stored again).
+groups side by side in ``CDMX_INBOX_THREADS`` threads, each group in its own transaction:
+one customer's updates keep their order, different customers' do not wait for each other.
+The next batch is leased when the whole batch is done. A worker that dies mid-batch leaves
+its updates leased for ``LEASE``; then any worker processes them (processing is
+idempotent: a stored wamid is not stored again).
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 BATCH_SECONDS = 0.02
-PARALLEL = 6  # PostgreSQL only; SQLite has one writer
 LEASE = timedelta(seconds=15)
 
 
@@ -121,9 +120,13 @@ def _process_alone_in(session: Session, row: ClaimedUpdate) -> None:
         do_record_processing_failure(session, row, f"{type(exc).__name__}: {exc}")
 
 
-async def run_inbox(db: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
-    """Process whenever woken (a webhook was stored) and every few seconds as a safety net."""
-    pool = None if db.is_sqlite else ThreadPoolExecutor(PARALLEL, thread_name_prefix="inbox")
+async def run_inbox(
+    db: Database, wakeup: asyncio.Event, stop: asyncio.Event, threads: int = 1
+) -> None:
+    """Process whenever woken (a webhook was stored) and every few seconds as a safety net;
+    on PostgreSQL with ``threads`` > 1, different customers side by side."""
+    side_by_side = not db.is_sqlite and threads > 1
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="inbox") if side_by_side else None
     try:
         while not stop.is_set():
             wakeup.clear()

@@ -28,8 +28,10 @@ class Workers:
         *,
         woken: dict[str, Loop] | None = None,
         periodic: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] | None = None,
+        inbox_threads: int = 1,
     ) -> None:
         self.db = db
+        self.inbox_threads = inbox_threads
         self.sender = sender
         self.woken = woken or {}  # loops woken by name after a commit, e.g. "media"
         self.periodic = periodic or []  # loops on their own schedule, e.g. template sync
@@ -44,7 +46,9 @@ class Workers:
         names = ["inbox", "outbox", *self.woken]
         self._wakeups = {name: asyncio.Event() for name in names}
         self._tasks = [
-            asyncio.create_task(run_inbox(self.db, self._wakeups["inbox"], self._stop)),
+            asyncio.create_task(
+                run_inbox(self.db, self._wakeups["inbox"], self._stop, self.inbox_threads)
+            ),
             asyncio.create_task(self.sender.run(self._wakeups["outbox"], self._stop)),
             *(
                 asyncio.create_task(loop(self._wakeups[name], self._stop))

@@ -37,6 +37,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per case")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load")
     parser.add_argument(
+        "--e2e-rate", type=float, default=200.0,
+        help="webhooks per second of the end-to-end case (the target is set at 200)",
+    )  # fmt: skip
+    parser.add_argument(
         "--split", action="store_true",
         help="PostgreSQL: web (cdmx serve --no-workers) and workers (cdmx worker) as two "
         "processes, the workers on the load's CPU",
@@ -115,7 +119,7 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
         "ingest": lambda: cases.ingest(ctx, 1),
         "batch": lambda: cases.ingest(ctx, 10),
         "fixed": lambda: cases.fixed_rate(ctx),
-        "e2e": lambda: cases.end_to_end(ctx),
+        "e2e": lambda: cases.end_to_end(ctx, args.e2e_rate),
         "outbound": lambda: cases.outbound(ctx),
         "ratelimit": lambda: cases.outbound(ctx, limit=20),
     }

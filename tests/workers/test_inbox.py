@@ -128,7 +128,7 @@ def test_one_batch_processes_several_updates_in_one_transaction(
 
 @pytest.fixture
 def pool() -> Iterator[ThreadPoolExecutor]:
-    with ThreadPoolExecutor(inbox_worker.PARALLEL) as executor:
+    with ThreadPoolExecutor(3) as executor:
         yield executor
 
 
