@@ -245,10 +245,25 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     _apply_migrations(settings)
     app = create_app(settings, run_workers=not args.no_workers)
-    uvicorn.run(
+    config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5
     )
+    _console_server(config).run()
     return 0
+
+
+def _console_server(config: Any) -> Any:
+    """A uvicorn server that ends the console's event streams as it starts to stop: left
+    open they hold the graceful shutdown until it times out and are then cancelled
+    mid-write. Each tab reconnects (to another instance, or after the restart) and resumes."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            config.app.state.bus.end_streams()
+            super().handle_exit(sig, frame)
+
+    return Server(config)
 
 
 def _worker(_: argparse.Namespace) -> int:
@@ -324,7 +339,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         servers = [
-            uvicorn.Server(
+            _console_server(
                 uvicorn.Config(
                     create_app(settings),
                     host=args.host,

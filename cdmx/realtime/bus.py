@@ -48,17 +48,22 @@ class Subscription:
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
         self._loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[PublishedEvent] = asyncio.Queue(MAX_PENDING)
+        # None ends the stream: the server is shutting down.
+        self.queue: asyncio.Queue[PublishedEvent | None] = asyncio.Queue(MAX_PENDING + 1)
         self.overflowed = False
 
     def _offer(self, events: list[PublishedEvent]) -> None:
         for event in events:
             if self.overflowed:
                 return
-            if self.queue.full():
+            if self.queue.qsize() >= MAX_PENDING:
                 self.overflowed = True  # the stream tells its tab to reload
                 return
             self.queue.put_nowait(event)
+
+    def _end(self) -> None:
+        if not self.queue.full():
+            self.queue.put_nowait(None)
 
     def close(self) -> None:
         self._bus._remove(self)
@@ -89,6 +94,16 @@ class EventBus:
             try:  # one hand-over per subscriber and batch: each one wakes its loop
                 subscription._loop.call_soon_threadsafe(subscription._offer, events)
             except RuntimeError:  # its loop is closed: the stream is gone
+                self._remove(subscription)
+
+    def end_streams(self) -> None:
+        """Tell every stream to finish now (the server is stopping); thread-safe."""
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscription in subscribers:
+            try:
+                subscription._loop.call_soon_threadsafe(subscription._end)
+            except RuntimeError:
                 self._remove(subscription)
 
     @property

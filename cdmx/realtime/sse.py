@@ -86,14 +86,16 @@ async def event_stream(
                 yield format_event(sent, RESET, {"reason": "too slow"})
                 return
             try:
-                event = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
+                live = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
-            if event.id <= sent:
+            if live is None:  # the server is stopping; the tab reconnects and resumes
+                return
+            if live.id <= sent:
                 continue
-            sent = event.id
-            if visible_to(user, event):
-                yield event.frame
+            sent = live.id
+            if visible_to(user, live):
+                yield live.frame
     finally:
         subscription.close()
