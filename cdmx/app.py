@@ -22,9 +22,9 @@ from cdmx import __version__
 from cdmx.actions.channels import do_ensure_channel
 from cdmx.aws import webhook as aws_webhook
 from cdmx.db.engine import Database
-from cdmx.db.tables import Event
 from cdmx.domain.sealing import Sealer
 from cdmx.realtime.bus import EventBus
+from cdmx.realtime.doorbell import Doorbell
 from cdmx.realtime.feed import EventFeed
 from cdmx.realtime.notify import Listener
 from cdmx.settings import Settings
@@ -98,12 +98,23 @@ def create_app(
         for name in names - {"events"}:
             workers.wake(name)
 
-    def after_commit(events: list[Event], wakes: set[str]) -> None:
-        wake(wakes | {"events"} if events else wakes)
+    # Other processes on the same database: LISTEN/NOTIFY on PostgreSQL (the transactions
+    # notify), a doorbell of datagram sockets beside a SQLite file (rung after commit).
+    listener: Listener | Doorbell | None = None
+    doorbell: Doorbell | None = None
+    if not db.is_sqlite:
+        listener = Listener(settings.database_url, wake)
+    elif db.url.database not in (None, "", ":memory:"):
+        listener = doorbell = Doorbell(str(db.url.database), wake)
+
+    def after_commit(events: list[Any], wakes: set[str]) -> None:
+        names = wakes | {"events"} if events else wakes
+        wake(names)
+        if doorbell is not None:
+            doorbell.ring(names)
 
     db.on_commit = worker_db.on_commit = after_commit
     inbox_writer = InboxWriter(db)  # webhook bodies, one transaction per batch
-    listener = None if db.is_sqlite else Listener(settings.database_url, wake)
 
     def ensure_channel() -> None:
         with db.write() as session:

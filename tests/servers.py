@@ -63,10 +63,13 @@ def serving_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
 class ServerProcess:
     """`cdmx serve` in its own process, so a test can kill it with SIGKILL."""
 
-    def __init__(self, env: dict[str, str], port: int, log_path: Any) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, log_path: Any, args: tuple[str, ...] = ()
+    ) -> None:
         self.env = env
         self.port = port
         self.log_path = log_path
+        self.args = args  # e.g. ("--no-workers",)
         self.process: Any = None
 
     @property
@@ -83,7 +86,7 @@ class ServerProcess:
 
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cdmx.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "cdmx.cli", "serve", "--port", str(self.port), *self.args],
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + timeout

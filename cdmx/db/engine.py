@@ -7,6 +7,8 @@ the lock upgrade and one fails at once with SQLITE_BUSY, whatever the timeout.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -37,7 +39,7 @@ class Database:
         self.on_commit = on_commit
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        self._sqlite_writer = _writer_lock(str(self.url)) if self.is_sqlite else None
+        self._sqlite_writer = _writer_turn(self.url) if self.is_sqlite else None
         if self.is_sqlite:
             self._ensure_sqlite_dir()
             self.engine = _sqlite_engine(url, immediate=True, echo=echo)
@@ -81,6 +83,8 @@ class Database:
         # SQLite has one writer at a time. Threads queueing on this lock take their turn the
         # moment it frees; left to SQLite's busy handler they sleep in growing steps and,
         # under load, time out (measured: 45 → 291 webhooks/s with the lock, docs/capacity.md).
+        # Other processes on the same file queue on an flock beside it, which the kernel
+        # hands over the same way (``cdmx serve --no-workers`` + ``cdmx worker``).
         if self._sqlite_writer is None:
             yield
             return
@@ -113,15 +117,46 @@ def per_dialect(build: Callable[[Callable[..., Any]], Any]) -> dict[str, Any]:
     return {name: build(insert) for name, insert in INSERTS.items()}
 
 
-_WRITER_LOCKS: dict[str, threading.RLock] = {}
-_WRITER_LOCKS_GUARD = threading.Lock()
+class _WriterTurn:
+    """One writer at a time for one SQLite file: across this process's threads (a lock)
+    and across processes (an flock on ``<file>.lock``, taken by the outermost holder)."""
+
+    def __init__(self, database: str | None) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._path = None if database in (None, "", ":memory:") else f"{database}.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            if self._depth == 0 and self._path is not None:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+
+    def __exit__(self, *_: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
 
 
-def _writer_lock(url: str) -> threading.RLock:
+_WRITER_TURNS: dict[str, _WriterTurn] = {}
+_WRITER_TURNS_GUARD = threading.Lock()
+
+
+def _writer_turn(url: URL) -> _WriterTurn:
     # One per database file in this process, shared by every Database on it (the web's and
     # the workers'). Re-entrant: a nested write (a bug) fails on SQLite's timeout, not a hang.
-    with _WRITER_LOCKS_GUARD:
-        return _WRITER_LOCKS.setdefault(url, threading.RLock())
+    with _WRITER_TURNS_GUARD:
+        return _WRITER_TURNS.setdefault(str(url), _WriterTurn(url.database))
 
 
 def _notify_other_instances(session: Session) -> None:

@@ -42,8 +42,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument(
         "--split", action="store_true",
-        help="PostgreSQL: web (cdmx serve --no-workers) and workers (cdmx worker) as two "
-        "processes, the workers on the load's CPU",
+        help="web (cdmx serve --no-workers) and workers (cdmx worker) as two processes, "
+        "the workers on the load's CPU",
     )  # fmt: skip
     args = parser.parse_args(argv)
     args.only = [c.strip() for c in args.only.split(",") if c.strip()]
@@ -52,8 +52,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
     if args.db.startswith("postgresql://"):
         args.db = "postgresql+psycopg://" + args.db.removeprefix("postgresql://")
-    if args.split and args.db == "sqlite":
-        parser.error("--split needs PostgreSQL (--db URL): SQLite is one process's database")
     return args
 
 
