@@ -100,11 +100,38 @@ def routing_changes(session: Session, conversation: Conversation, now: datetime)
 
 
 def _choose_agent(session: Session, conversation: Conversation) -> int | None:
-    return choose_agent(
-        _available_loads(session), previous_agent_id=_previous_agent(session, conversation)
+    # One statement: the available agents, their loads and names, and the customer's
+    # previous agent (the same on every row).
+    rows = (
+        session.connection()
+        .execute(
+            _LOADS, {"channel_id": conversation.channel_id, "contact_id": conversation.contact_id}
+        )
+        .all()
     )
+    names = _user_names(session)
+    for row in rows:
+        names[row.id] = row.name
+    loads = [AgentLoad(row.id, row.open_count, row.last_assigned) for row in rows]
+    return choose_agent(loads, previous_agent_id=rows[0].previous if rows else None)
 
 
+def user_name(session: Session, user_id: int | None) -> str | None:
+    """A user's name, read once per transaction (routing already read the agents')."""
+    if user_id is None:
+        return None
+    names = _user_names(session)
+    if user_id not in names:
+        names[user_id] = session.connection().scalar(_USER_NAME, {"user_id": user_id})
+    return names[user_id]
+
+
+def _user_names(session: Session) -> dict[int, str | None]:
+    names: dict[int, str | None] = session.info.setdefault("user_names", {})
+    return names
+
+
+_USER_NAME = select(User.name).where(User.id == bindparam("user_id"))
 _OPEN_COUNT = (
     select(func.count(CONVERSATIONS.c.id))
     .where(CONVERSATIONS.c.assignee_id == User.id, CONVERSATIONS.c.status == "assigned")
@@ -117,9 +144,6 @@ _LAST_ASSIGNED = (
     .correlate(User)
     .scalar_subquery()
 )
-_LOADS = select(User.id, _OPEN_COUNT, _LAST_ASSIGNED).where(
-    User.availability == Availability.AVAILABLE, User.is_active.is_(True)
-)
 _PREVIOUS_AGENT = (
     select(CONVERSATIONS.c.assignee_id)
     .where(
@@ -130,19 +154,15 @@ _PREVIOUS_AGENT = (
     )
     .order_by(CONVERSATIONS.c.closed_at.desc(), CONVERSATIONS.c.id.desc())
     .limit(1)
+    .scalar_subquery()
 )
-
-
-def _available_loads(session: Session) -> list[AgentLoad]:
-    rows = session.connection().execute(_LOADS)
-    return [AgentLoad(agent_id, count, last) for agent_id, count, last in rows]
-
-
-def _previous_agent(session: Session, conversation: Conversation) -> int | None:
-    return session.connection().scalar(
-        _PREVIOUS_AGENT,
-        {"channel_id": conversation.channel_id, "contact_id": conversation.contact_id},
-    )
+_LOADS = select(
+    User.id,
+    User.name,
+    _OPEN_COUNT.label("open_count"),
+    _LAST_ASSIGNED.label("last_assigned"),
+    _PREVIOUS_AGENT.label("previous"),
+).where(User.availability == Availability.AVAILABLE, User.is_active.is_(True))
 
 
 def do_route_conversation(session: Session, conversation: Conversation, now: datetime) -> None:

@@ -126,7 +126,7 @@ def do_process_update(session: Session, row: ClaimedUpdate) -> Update | None:
         connection.execute(_FINISH, {**done, "error": str(exc)})
         log.warning("inbox %s: %s", row.id, exc)
         return None
-    channels: dict[str, Channel | None] = {}
+    channels: dict[str, Channel | None] = session.info.setdefault("channels", {})
     unknown: set[str] = set()
     for inbound in update.messages:
         channel = _channel(session, channels, inbound.phone_number_id)

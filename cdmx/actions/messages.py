@@ -13,6 +13,7 @@ from cdmx.actions.assignment import (
     open_conversation,
     routing_changes,
     update_conversation,
+    user_name,
 )
 from cdmx.actions.contacts import contact_id_with_identity, do_upsert_contact, update_contact
 from cdmx.actions.events import emit, wake
@@ -55,7 +56,6 @@ ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 CHANGED_NUMBER = frozenset({"user_changed_number", "customer_changed_number"})
 LATE_MESSAGE_SLACK = timedelta(seconds=5)
 MESSAGES = table(Message)
-USERS = table(User)
 _BY_WAMID = select(MESSAGES.c.id).where(
     MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.wamid == bindparam("wamid")
 )
@@ -66,7 +66,6 @@ _INSERT = per_dialect(
         .returning(MESSAGES.c.id)
     )
 )
-_USER_NAME = select(USERS.c.name).where(USERS.c.id == bindparam("user_id"))
 _MESSAGE_BY_WAMID = select(MESSAGES).where(
     MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.wamid == bindparam("wamid")
 )
@@ -141,15 +140,6 @@ def do_record_inbound_message(
     return message
 
 
-def _user_name(session: Session, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    names = session.info.setdefault("user_names", {})  # for this transaction only
-    if user_id not in names:
-        names[user_id] = session.connection().scalar(_USER_NAME, {"user_id": user_id})
-    return names[user_id]
-
-
 def _snapshot(
     session: Session,
     conversation: Conversation,
@@ -161,7 +151,7 @@ def _snapshot(
     it is not the one being recorded (an annotation or a late redelivery)."""
     if last_message is None and conversation.last_message_id is not None:
         last_message = session.get(Message, conversation.last_message_id)
-    assignee_name = _user_name(session, conversation.assignee_id)
+    assignee_name = user_name(session, conversation.assignee_id)
     return conversation_json(conversation, contact, channel, assignee_name, last_message)
 
 
