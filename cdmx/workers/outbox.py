@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from cdmx.actions.outbox import SendJob, claim_sends, do_record_send_error, do_record_sent
 from cdmx.db.engine import Database
 from cdmx.domain.sealing import Sealer
@@ -21,6 +23,16 @@ from cdmx.workers.ratelimit import RateLimiter
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 0.5
+
+
+Outcome = str | GraphError  # the wamid WhatsApp gave the message, or why it was refused
+
+
+def _record_one(session: Session, job: SendJob, outcome: Outcome) -> str:
+    if isinstance(outcome, GraphError):
+        return do_record_send_error(session, job, outcome)
+    do_record_sent(session, job, outcome)
+    return "sent"
 
 
 class MessageSender(Protocol):
@@ -62,10 +74,16 @@ class OutboxSender:
         return limiter
 
     async def send_batch(self) -> int:
-        """Claim and send what is due; returns how many rows were attempted."""
+        """Claim and send what is due; returns how many rows were attempted.
+
+        The outcomes of a batch are recorded together, in one transaction (one turn at the
+        writer instead of one per message); should that fail, one transaction each.
+        """
         jobs = await asyncio.to_thread(self._claim)
-        if jobs:
-            await asyncio.gather(*(self._send(job) for job in jobs))
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(job) for job in jobs))
+        await asyncio.to_thread(self._record, list(zip(jobs, outcomes, strict=True)))
         return len(jobs)
 
     def _claim(self) -> list[SendJob]:
@@ -75,15 +93,13 @@ class OutboxSender:
         with self.db.write() as session:
             return claim_sends(session, datetime.now(UTC), limit, sealer=self.sealer)
 
-    async def _send(self, job: SendJob) -> None:
+    async def _send(self, job: SendJob) -> Outcome:
+        """Send one job; what happened, to be recorded."""
         await self._limiter(job).acquire()
         sender: MessageSender = self.graph
         if job.provider == "aws":
             if self.eum is None:
-                await asyncio.to_thread(
-                    self._record_error, job, AuthFailed("AWS_REGION is not set for an AWS number")
-                )
-                return
+                return AuthFailed("AWS_REGION is not set for an AWS number")
             sender = self.eum
         try:
             token = job.token or self.token_for(job.phone_number_id)
@@ -93,22 +109,30 @@ class OutboxSender:
                 body = await prepare_media_send(self.db, job, self.graph, token, store=self.store)
             result = await sender.send_message(job.phone_number_id, token, body)
         except GraphError as error:
-            outcome = await asyncio.to_thread(self._record_error, job, error)
-            log.log(
-                logging.WARNING if outcome != "retry" else logging.INFO,
-                "outbox %s (message %s) attempt %s: %s → %s",
-                job.outbox_id, job.message_id, job.attempts, error, outcome,
-            )  # fmt: skip
-            return
-        await asyncio.to_thread(self._record_sent, job, result.wamid)
+            return error
+        return result.wamid
 
-    def _record_sent(self, job: SendJob, wamid: str) -> None:
-        with self.db.write() as session:
-            do_record_sent(session, job, wamid)
-
-    def _record_error(self, job: SendJob, error: GraphError) -> str:
-        with self.db.write() as session:
-            return do_record_send_error(session, job, error)
+    def _record(self, recorded: list[tuple[SendJob, Outcome]]) -> None:
+        try:
+            with self.db.write() as session:
+                outcomes = [_record_one(session, job, outcome) for job, outcome in recorded]
+        except Exception:
+            log.exception("recording a batch of sends failed; recording them one by one")
+            outcomes = []
+            for job, outcome in recorded:
+                try:
+                    with self.db.write() as session:
+                        outcomes.append(_record_one(session, job, outcome))
+                except Exception:  # the lease expires and the row is tried again
+                    log.exception("outbox %s: could not record the send", job.outbox_id)
+                    outcomes.append("unrecorded")
+        for (job, outcome), result in zip(recorded, outcomes, strict=True):
+            if isinstance(outcome, GraphError):
+                log.log(
+                    logging.WARNING if result != "retry" else logging.INFO,
+                    "outbox %s (message %s) attempt %s: %s → %s",
+                    job.outbox_id, job.message_id, job.attempts, outcome, result,
+                )  # fmt: skip
 
     async def run(self, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
         """Send whenever woken (a reply was accepted) and poll for due retries."""
