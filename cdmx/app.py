@@ -79,6 +79,7 @@ def create_app(
         store,
         token_for=default_token,
         retention_days=settings.media_retention_days,
+        sealer=sealer,
     )
 
     async def sync_templates(stop: asyncio.Event) -> None:

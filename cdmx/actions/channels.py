@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cdmx.actions.events import wake
 from cdmx.db.tables import Channel, OutboxItem
 from cdmx.domain.errors import Conflict, Invalid, NotFound
-from cdmx.domain.sealing import Sealer
+from cdmx.domain.sealing import Sealer, SealError
 
 
 def do_ensure_channel(
@@ -38,6 +38,22 @@ def do_ensure_channel(
     session.flush()
     _resume(session, channel)
     return channel
+
+
+def channel_token(session: Session, channel: Channel, sealer: Sealer | None) -> str | None:
+    """The number's own access token, decrypted; None means META_ACCESS_TOKEN. A token that
+    cannot be decrypted (CDMX_SECRET_KEY changed) marks the number as needing attention,
+    once per transaction, and raises SealError."""
+    if not channel.access_token_sealed or sealer is None:
+        return None
+    try:
+        return sealer.unseal(channel.access_token_sealed)
+    except SealError as exc:
+        marked: set[int] = session.info.setdefault("unreadable_tokens", set())
+        if channel.id not in marked:
+            do_set_channel_health(session, channel.id, "needs_attention", str(exc))
+            marked.add(channel.id)
+        raise
 
 
 def do_set_channel_health(session: Session, channel_id: int, health: str, detail: str) -> None:

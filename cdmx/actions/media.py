@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdmx.actions.channels import channel_token
 from cdmx.actions.events import wake
 from cdmx.db.tables import Channel, Conversation, Media, Message, User
 from cdmx.domain.errors import Invalid
 from cdmx.domain.events import MESSAGE_CREATED, MESSAGE_UPDATED
+from cdmx.domain.sealing import Sealer, SealError
 from cdmx.whatsapp.content import MEDIA_TYPES, message_content
 from cdmx.whatsapp.outgoing import CAPTION_LIMIT, Outgoing
 from cdmx.whatsapp.payload import summarize
@@ -44,6 +46,7 @@ class FetchJob:
     provider: str
     attempts: int
     received_at: datetime
+    token: str | None = None  # the number's own token (decrypted), None for META_ACCESS_TOKEN
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ def do_register_inbound_media(session: Session, message: Message) -> Media | Non
     return media
 
 
-def claim_media(session: Session, now: datetime, limit: int = 8) -> list[FetchJob]:
-    """Lease pending inbound media rows that are due."""
+def claim_media(
+    session: Session, now: datetime, limit: int = 8, *, sealer: Sealer | None = None
+) -> list[FetchJob]:
+    """Lease pending inbound media rows that are due, each with its number's token."""
     query = (
         select(Media, Message, Channel)
         .join(Message, Message.id == Media.message_id)
@@ -114,6 +119,10 @@ def claim_media(session: Session, now: datetime, limit: int = 8) -> list[FetchJo
         media.attempts += 1
         payload = message.payload if isinstance(message.payload, dict) else {}
         content = message_content(message.type, payload)
+        try:
+            token = channel_token(session, channel, sealer)
+        except SealError:
+            token = None  # META_ACCESS_TOKEN may still do; the number shows what is wrong
         jobs.append(
             FetchJob(
                 media_id=media.id,
@@ -127,6 +136,7 @@ def claim_media(session: Session, now: datetime, limit: int = 8) -> list[FetchJo
                 provider=channel.provider,
                 attempts=media.attempts,
                 received_at=message.sent_at or message.created_at,
+                token=token,
             )  # fmt: skip
         )
     return jobs

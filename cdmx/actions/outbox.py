@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cdmx.actions.channels import do_set_channel_health
+from cdmx.actions.channels import channel_token, do_set_channel_health
 from cdmx.actions.messages import advance_status, apply_early_statuses, emit_message
 from cdmx.db.tables import Channel, Contact, Conversation, Message, OutboxItem
 from cdmx.domain.events import MESSAGE_UPDATED
@@ -78,17 +78,11 @@ def claim_sends(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=OutboxItem, skip_locked=True)
     jobs = []
-    unreadable: set[int] = set()
     for item, message, channel, contact in session.execute(query):
-        token = None
-        if channel.access_token_sealed and sealer is not None:
-            try:
-                token = sealer.unseal(channel.access_token_sealed)
-            except SealError as exc:
-                if channel.id not in unreadable:
-                    do_set_channel_health(session, channel.id, "needs_attention", str(exc))
-                    unreadable.add(channel.id)
-                continue
+        try:
+            token = channel_token(session, channel, sealer)
+        except SealError:
+            continue  # held until the token is set again; the number shows why
         item.locked_until = now + LEASE
         item.attempts += 1
         jobs.append(

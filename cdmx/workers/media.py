@@ -42,6 +42,7 @@ from cdmx.actions.media import (
 from cdmx.actions.outbox import SendJob
 from cdmx.db.engine import Database
 from cdmx.db.tables import Media
+from cdmx.domain.sealing import Sealer
 from cdmx.storage.base import MediaStore, new_key
 from cdmx.storage.filetype import EXTENSIONS, HEAD_BYTES, LIMITS, limit_for, sniff
 from cdmx.storage.thumbnails import Thumbnail, image_thumbnail, video_poster
@@ -67,7 +68,9 @@ class MediaFetcher:
         *,
         token_for: Callable[[str], str],
         retention_days: int = 0,
+        sealer: Sealer | None = None,
     ) -> None:
+        self.sealer = sealer
         self.db = db
         self.graph = graph
         self.store = store
@@ -84,14 +87,14 @@ class MediaFetcher:
 
     def _claim(self) -> list[FetchJob]:
         with self.db.write() as session:
-            return claim_media(session, datetime.now(UTC), CONCURRENCY)
+            return claim_media(session, datetime.now(UTC), CONCURRENCY, sealer=self.sealer)
 
     async def fetch(self, job: FetchJob) -> str:
         """Fetch one file; returns "stored", "retry", "failed" or "expired"."""
         if job.provider != "meta":
             return await self._fail(job, "Media of End User Messaging numbers is not fetched "
                                     "here yet.", "failed")  # fmt: skip
-        token = self.token_for(job.phone_number_id)
+        token = job.token or self.token_for(job.phone_number_id)
         max_bytes = limit_for(job.kind, job.animated) if job.kind in LIMITS else LIMITS["document"]
         with tempfile.NamedTemporaryFile(prefix="cdmx-media-", delete=False) as out:
             path = Path(out.name)

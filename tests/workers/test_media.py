@@ -14,10 +14,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from cdmx.actions.channels import do_set_channel_token
 from cdmx.actions.media import StoredFile, do_send_media
 from cdmx.actions.outbox import claim_sends
 from cdmx.db.engine import Database
-from cdmx.db.tables import Event, Media, User
+from cdmx.db.tables import Channel, Event, Media, User
+from cdmx.domain.sealing import Sealer
 from cdmx.simulator import SimulatorConfig, create_simulator_app
 from cdmx.storage import LocalStore
 from cdmx.whatsapp.graph import GraphClient
@@ -29,6 +31,7 @@ from tests.media_helpers import (
     media_webhook,
     mp4,
     pdf,
+    png,
     record_inbound,
     sha_b64,
     webp,
@@ -244,3 +247,23 @@ async def test_outbound_file_is_uploaded_once_and_sent_by_id(
     assert media_row(db, message.id).meta_media_id == media_id
     result = await graph.send_message(PHONE_NUMBER_ID, ACCESS_TOKEN, body)
     assert result.wamid.startswith("wamid.")
+
+
+async def test_media_of_a_number_with_its_own_token_is_fetched_with_that_token(
+    db: Database, sim: Any, graph: GraphClient, store: LocalStore
+) -> None:
+    sealer = Sealer("test-secret-key-0123456789")
+    with db.write() as session:
+        channel = session.scalars(select(Channel)).one()
+        do_set_channel_token(session, sealer, channel.id, ACCESS_TOKEN)  # what Meta accepts
+    fetcher = MediaFetcher(  # META_ACCESS_TOKEN belongs to another app
+        db, graph, store, token_for=lambda _n: "another-apps-token", sealer=sealer
+    )
+    data = png()
+    file = sim.state.simulator.media.add(data, "image/png", inbound=True)
+    message = record_inbound(db, media_webhook("image", file.id, mime_type="image/png"))
+
+    assert await fetcher.fetch_batch() == 1
+
+    row = media_row(db, message.id)
+    assert row.status == "stored", row.error
