@@ -16,6 +16,7 @@ from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CLOSED, CONVE
 from cdmx.domain.routing import AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.conversations import can_see, conversation_snapshot
+from cdmx.queries.messages import remember_user_names
 
 OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED)
 
@@ -109,29 +110,11 @@ def _choose_agent(session: Session, conversation: Conversation) -> int | None:
         )
         .all()
     )
-    names = _user_names(session)
-    for row in rows:
-        names[row.id] = row.name
+    remember_user_names(session, {row.id: row.name for row in rows})
     loads = [AgentLoad(row.id, row.open_count, row.last_assigned) for row in rows]
     return choose_agent(loads, previous_agent_id=rows[0].previous if rows else None)
 
 
-def user_name(session: Session, user_id: int | None) -> str | None:
-    """A user's name, read once per transaction (routing already read the agents')."""
-    if user_id is None:
-        return None
-    names = _user_names(session)
-    if user_id not in names:
-        names[user_id] = session.connection().scalar(_USER_NAME, {"user_id": user_id})
-    return names[user_id]
-
-
-def _user_names(session: Session) -> dict[int, str | None]:
-    names: dict[int, str | None] = session.info.setdefault("user_names", {})
-    return names
-
-
-_USER_NAME = select(User.name).where(User.id == bindparam("user_id"))
 _OPEN_COUNT = (
     select(func.count(CONVERSATIONS.c.id))
     .where(CONVERSATIONS.c.assignee_id == User.id, CONVERSATIONS.c.status == "assigned")

@@ -29,7 +29,6 @@ class Emitted:
     conversation_id: int | None
     audience: list[int] | None
     created_at: datetime
-    written: bool = False
 
 
 def emit(
@@ -48,9 +47,9 @@ def emit(
 
 
 def write_events(session: Session) -> None:
-    """Insert the events emitted since the last call, in order (ids follow it)."""
-    pending = [e for e in session.info.get("events", ()) if not e.written]
-    if not pending:
+    """Insert the transaction's events in the order emitted (their ids follow it)."""
+    emitted = session.info.get("events")
+    if not emitted:
         return
     session.connection().execute(
         _INSERT,
@@ -62,15 +61,14 @@ def write_events(session: Session) -> None:
                 "audience": e.audience,
                 "created_at": e.created_at,
             }  # fmt: skip
-            for e in pending
+            for e in emitted
         ],
     )
-    for emitted in pending:
-        emitted.written = True
 
 
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
+    # Once, at the outermost commit (a savepoint's release also fires this hook).
     if not session.in_nested_transaction():
         write_events(session)
 

@@ -9,11 +9,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
+    CONVERSATIONS,
     emit_conversation,
     open_conversation,
     routing_changes,
     update_conversation,
-    user_name,
 )
 from cdmx.actions.contacts import contact_id_with_identity, do_upsert_contact, update_contact
 from cdmx.actions.events import emit, wake
@@ -47,7 +47,7 @@ from cdmx.domain.states import (
 )
 from cdmx.domain.window import window_is_open
 from cdmx.queries.conversations import can_see, conversation_snapshot
-from cdmx.queries.messages import message_snapshot
+from cdmx.queries.messages import message_snapshot, user_name
 from cdmx.queries.serialize import conversation_json
 from cdmx.whatsapp.outgoing import Outgoing, build_text
 from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
@@ -56,9 +56,11 @@ ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 CHANGED_NUMBER = frozenset({"user_changed_number", "customer_changed_number"})
 LATE_MESSAGE_SLACK = timedelta(seconds=5)
 MESSAGES = table(Message)
-_BY_WAMID = select(MESSAGES.c.id).where(
-    MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.wamid == bindparam("wamid")
+_SAME_WAMID = (
+    MESSAGES.c.channel_id == bindparam("channel_id"),
+    MESSAGES.c.wamid == bindparam("wamid"),
 )
+_BY_WAMID = select(MESSAGES.c.id).where(*_SAME_WAMID)
 _INSERT = per_dialect(
     lambda insert: (
         insert(MESSAGES)
@@ -66,13 +68,11 @@ _INSERT = per_dialect(
         .returning(MESSAGES.c.id)
     )
 )
-_MESSAGE_BY_WAMID = select(MESSAGES).where(
-    MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.wamid == bindparam("wamid")
-)
+_MESSAGE_BY_WAMID = select(MESSAGES).where(*_SAME_WAMID)
 _UPDATE_MESSAGE = update(MESSAGES).where(MESSAGES.c.id == bindparam("row_id"))
 _INSERT_EARLY = table(EarlyStatus).insert()
-_ASSIGNEE_OF = select(table(Conversation).c.assignee_id).where(
-    table(Conversation).c.id == bindparam("conversation_id")
+_ASSIGNEE_OF = select(CONVERSATIONS.c.assignee_id).where(
+    CONVERSATIONS.c.id == bindparam("conversation_id")
 )
 
 

@@ -11,14 +11,32 @@ from cdmx.db.tables import Message, User
 from cdmx.queries.media import message_media, page_media
 from cdmx.queries.serialize import message_json
 
-_AUTHOR_NAME = select(User.name).where(User.id == bindparam("user_id"))
+_USER_NAME = select(User.name).where(User.id == bindparam("user_id"))
+
+
+def user_name(session: Session, user_id: int | None) -> str | None:
+    """A user's name, read at most once per transaction (snapshots ask for it often)."""
+    if user_id is None:
+        return None
+    names = _user_names(session)
+    if user_id not in names:
+        names[user_id] = session.connection().scalar(_USER_NAME, {"user_id": user_id})
+    return names[user_id]
+
+
+def remember_user_names(session: Session, names: dict[int, str]) -> None:
+    """Names this transaction already read (routing reads the available agents')."""
+    _user_names(session).update(names)
+
+
+def _user_names(session: Session) -> dict[int, str | None]:
+    names: dict[int, str | None] = session.info.setdefault("user_names", {})
+    return names
 
 
 def message_snapshot(session: Session, message: Message) -> dict[str, Any]:
     """One message as JSON, with its author's name."""
-    name = None
-    if message.author_id is not None:
-        name = session.connection().scalar(_AUTHOR_NAME, {"user_id": message.author_id})
+    name = user_name(session, message.author_id)
     return message_json(message, name, message_media(session, message))
 
 

@@ -36,6 +36,7 @@ from cdmx.actions.inbox import (
     lease_updates,
 )
 from cdmx.db.engine import Database
+from cdmx.workers.loop import run_woken
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +129,10 @@ async def run_inbox(
     side_by_side = not db.is_sqlite and threads > 1
     pool = ThreadPoolExecutor(threads, thread_name_prefix="inbox") if side_by_side else None
     try:
-        while not stop.is_set():
-            wakeup.clear()
-            try:
-                handled = await asyncio.to_thread(process_pending, db, pool=pool)
-            except Exception:
-                log.exception("inbox processor failed; retrying shortly")
-                handled = 0
-            if handled:
-                continue
-            try:
-                await asyncio.wait_for(wakeup.wait(), timeout=2.0)
-            except TimeoutError:
-                pass
+        await run_woken(
+            lambda: asyncio.to_thread(process_pending, db, pool=pool), wakeup, stop,
+            poll_seconds=2.0, name="inbox processor",
+        )  # fmt: skip
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

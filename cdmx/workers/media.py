@@ -49,6 +49,7 @@ from cdmx.storage.thumbnails import Thumbnail, image_thumbnail, video_poster
 from cdmx.whatsapp.content import MEDIA_TYPES
 from cdmx.whatsapp.errors import GraphError, Permanent, Retryable
 from cdmx.whatsapp.graph import GraphClient, TooLarge
+from cdmx.workers.loop import run_woken
 
 log = logging.getLogger(__name__)
 
@@ -181,23 +182,18 @@ class MediaFetcher:
 
     async def run(self, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
         """Fetch whenever woken (a media message arrived), poll for retries, sweep hourly."""
-        while not stop.is_set():
-            wakeup.clear()
-            try:
-                attempted = await self.fetch_batch()
-                now = datetime.now(UTC)
-                if self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY:
-                    self._last_sweep = now
-                    await asyncio.to_thread(self.sweep, now)
-            except Exception:
-                log.exception("media fetcher failed; retrying shortly")
-                attempted = 0
-            if attempted:
-                continue
-            try:
-                await asyncio.wait_for(wakeup.wait(), timeout=IDLE_POLL_SECONDS)
-            except TimeoutError:
-                pass
+        await run_woken(
+            self._fetch_and_sweep, wakeup, stop, poll_seconds=IDLE_POLL_SECONDS,
+            name="media fetcher",
+        )  # fmt: skip
+
+    async def _fetch_and_sweep(self) -> int:
+        attempted = await self.fetch_batch()
+        now = datetime.now(UTC)
+        if self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY:
+            self._last_sweep = now
+            await asyncio.to_thread(self.sweep, now)
+        return attempted
 
 
 def digest_matches(expected: str, digest: bytes) -> bool:

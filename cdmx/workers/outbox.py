@@ -17,6 +17,7 @@ from cdmx.storage.base import MediaStore
 from cdmx.whatsapp.content import MEDIA_TYPES
 from cdmx.whatsapp.errors import AuthFailed, GraphError
 from cdmx.whatsapp.graph import GraphClient, SendResult
+from cdmx.workers.loop import run_woken
 from cdmx.workers.media import prepare_media_send
 from cdmx.workers.ratelimit import RateLimiter
 
@@ -136,16 +137,6 @@ class OutboxSender:
 
     async def run(self, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
         """Send whenever woken (a reply was accepted) and poll for due retries."""
-        while not stop.is_set():
-            wakeup.clear()
-            try:
-                attempted = await self.send_batch()
-            except Exception:
-                log.exception("outbox sender failed; retrying shortly")
-                attempted = 0
-            if attempted:
-                continue
-            try:
-                await asyncio.wait_for(wakeup.wait(), timeout=IDLE_POLL_SECONDS)
-            except TimeoutError:
-                pass
+        await run_woken(
+            self.send_batch, wakeup, stop, poll_seconds=IDLE_POLL_SECONDS, name="outbox sender"
+        )
