@@ -185,6 +185,8 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Added last, so it runs first: a webhook skips the session and the router.
+    app.add_middleware(webhooks.WebhookReceiver)
     install_error_handlers(app)
     app.include_router(webhooks.router)
     app.include_router(aws_webhook.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
@@ -70,7 +70,12 @@ _INSERT = per_dialect(
 )
 _MESSAGE_BY_WAMID = select(MESSAGES).where(*_SAME_WAMID)
 _UPDATE_MESSAGE = update(MESSAGES).where(MESSAGES.c.id == bindparam("row_id"))
-_INSERT_EARLY = table(EarlyStatus).insert()
+EARLY = table(EarlyStatus)
+_INSERT_EARLY = EARLY.insert()
+_EARLY_FOR = select(EARLY.c.id, EARLY.c.payload).where(
+    EARLY.c.channel_id == bindparam("channel_id"), EARLY.c.wamid == bindparam("wamid")
+)
+_DELETE_EARLY = delete(EARLY).where(EARLY.c.id.in_(bindparam("ids", expanding=True)))
 _ASSIGNEE_OF = select(CONVERSATIONS.c.assignee_id).where(
     CONVERSATIONS.c.id == bindparam("conversation_id")
 )
@@ -211,14 +216,17 @@ def do_apply_status(session: Session, channel: Channel, update: StatusUpdate) ->
     return advance_status(session, Message(**row._mapping), update)
 
 
-def advance_status(session: Session, message: Message, update: StatusUpdate) -> bool:
-    """Apply a status to ``message`` (of the session, or a detached snapshot) and its row."""
+def advance_status(
+    session: Session, message: Message, update: StatusUpdate, *, also: dict[str, Any] | None = None
+) -> bool:
+    """Apply a status to ``message`` (of the session, or a detached snapshot) and its row,
+    with the columns in ``also`` in the same statement."""
     if message.direction != Direction.OUTBOUND or not status_advances(
         message.status, update.status
     ):
         return False
     changes: dict[str, Any] = {
-        "status": update.status, "status_at": update.timestamp,
+        **(also or {}), "status": update.status, "status_at": update.timestamp,
         "error_code": None, "error_title": None, "error_details": None,
     }  # fmt: skip
     if update.status == STATUS_FAILED:
@@ -242,23 +250,20 @@ def _audience(assignee_id: int | None) -> tuple[int, ...] | None:
     return None if assignee_id is None else (assignee_id,)
 
 
-def apply_early_statuses(session: Session, message: Message) -> None:
+def apply_early_statuses(session: Session, message: Message, phone_number_id: str) -> None:
     """Apply statuses that arrived before this message's wamid was recorded, in time order."""
-    early = session.scalars(
-        select(EarlyStatus).where(
-            EarlyStatus.channel_id == message.channel_id, EarlyStatus.wamid == message.wamid
-        )
+    connection = session.connection()
+    early = connection.execute(
+        _EARLY_FOR, {"channel_id": message.channel_id, "wamid": message.wamid}
     ).all()
-    channel = session.get(Channel, message.channel_id)
-    assert channel is not None
+    if not early:
+        return
     updates = sorted(
-        (parse_status(row.payload, channel.phone_number_id) for row in early),
-        key=lambda u: u.timestamp,
+        (parse_status(row.payload, phone_number_id) for row in early), key=lambda u: u.timestamp
     )
     for status in updates:
         advance_status(session, message, status)
-    for row in early:
-        session.delete(row)
+    connection.execute(_DELETE_EARLY, {"ids": [row.id for row in early]})
 
 
 def do_send_text(

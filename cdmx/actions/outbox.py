@@ -12,12 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from cdmx.actions.assignment import CONVERSATIONS
 from cdmx.actions.channels import channel_token, do_set_channel_health
-from cdmx.actions.messages import advance_status, apply_early_statuses, emit_message
-from cdmx.db.tables import Channel, Contact, Conversation, Message, OutboxItem
+from cdmx.actions.contacts import CONTACTS
+from cdmx.actions.messages import (
+    MESSAGES,
+    advance_status,
+    apply_early_statuses,
+    emit_message,
+)
+from cdmx.db.tables import Channel, Conversation, Message, OutboxItem, table
 from cdmx.domain.events import MESSAGE_UPDATED
 from cdmx.domain.identity import e164
 from cdmx.domain.sealing import Sealer, SealError
@@ -51,87 +58,133 @@ class SendJob:
     body: dict[str, Any]
 
 
+OUTBOX = table(OutboxItem)
+CHANNELS = table(Channel)
+_HEADS = (
+    select(func.min(OUTBOX.c.id))
+    .where(OUTBOX.c.done_at.is_(None))
+    .group_by(OUTBOX.c.conversation_id)
+)
+_CLAIMABLE = (
+    select(
+        OUTBOX.c.id,
+        OUTBOX.c.message_id,
+        OUTBOX.c.conversation_id,
+        OUTBOX.c.channel_id,
+        OUTBOX.c.attempts,
+        MESSAGES.c.type,
+        MESSAGES.c.payload,
+        CONTACTS.c.wa_id,
+        CONTACTS.c.user_id,
+    )  # fmt: skip
+    .join(MESSAGES, MESSAGES.c.id == OUTBOX.c.message_id)
+    .join(CHANNELS, CHANNELS.c.id == OUTBOX.c.channel_id)
+    .join(CONVERSATIONS, CONVERSATIONS.c.id == OUTBOX.c.conversation_id)
+    .join(CONTACTS, CONTACTS.c.id == CONVERSATIONS.c.contact_id)
+    .where(
+        OUTBOX.c.id.in_(_HEADS),
+        OUTBOX.c.next_attempt_at <= bindparam("now"),
+        OUTBOX.c.locked_until.is_(None) | (OUTBOX.c.locked_until <= bindparam("now")),
+        CHANNELS.c.health == "ok",
+    )
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+_CLAIMABLE_SKIP_LOCKED = _CLAIMABLE.with_for_update(of=OUTBOX, skip_locked=True)
+_CHANNELS = select(CHANNELS).where(CHANNELS.c.id.in_(bindparam("ids", expanding=True)))
+_LEASE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(locked_until=bindparam("until"), attempts=OUTBOX.c.attempts + 1)
+)
+
+
 def claim_sends(
     session: Session, now: datetime, limit: int = 50, *, sealer: Sealer | None = None
 ) -> list[SendJob]:
     """Lease the next sendable row of each conversation whose number is healthy."""
-    heads = (
-        select(func.min(OutboxItem.id))
-        .where(OutboxItem.done_at.is_(None))
-        .group_by(OutboxItem.conversation_id)
-    )
-    query = (
-        select(OutboxItem, Message, Channel, Contact)
-        .join(Message, Message.id == OutboxItem.message_id)
-        .join(Channel, Channel.id == OutboxItem.channel_id)
-        .join(Conversation, Conversation.id == OutboxItem.conversation_id)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .where(
-            OutboxItem.id.in_(heads),
-            OutboxItem.next_attempt_at <= now,
-            (OutboxItem.locked_until.is_(None)) | (OutboxItem.locked_until <= now),
-            Channel.health == "ok",
-        )
-        .order_by(OutboxItem.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=OutboxItem, skip_locked=True)
-    jobs = []
-    for item, message, channel, contact in session.execute(query):
+    connection = session.connection()
+    query = _CLAIMABLE_SKIP_LOCKED if connection.dialect.name == "postgresql" else _CLAIMABLE
+    rows = connection.execute(query, {"now": now, "limit": limit}).all()
+    if not rows:
+        return []
+    channel_ids = sorted({row.channel_id for row in rows})
+    channels = {
+        row.id: Channel(**row._mapping)
+        for row in connection.execute(_CHANNELS, {"ids": channel_ids})
+    }
+    tokens: dict[int, str | None] = {}
+    for channel in channels.values():
         try:
-            token = channel_token(session, channel, sealer)
+            tokens[channel.id] = channel_token(session, channel, sealer)
         except SealError:
-            continue  # held until the token is set again; the number shows why
-        item.locked_until = now + LEASE
-        item.attempts += 1
-        jobs.append(
-            SendJob(
-                outbox_id=item.id,
-                message_id=message.id,
-                conversation_id=item.conversation_id,
-                channel_id=channel.id,
-                phone_number_id=channel.phone_number_id,
-                provider=channel.provider,
-                token=token,
-                rate_per_second=channel.rate_per_second,
-                attempts=item.attempts,
-                body=build_body(message, contact),
-            )  # fmt: skip
-        )
+            pass  # held until the token is set again; the number shows why
+    jobs = [
+        SendJob(
+            outbox_id=row.id,
+            message_id=row.message_id,
+            conversation_id=row.conversation_id,
+            channel_id=row.channel_id,
+            phone_number_id=channels[row.channel_id].phone_number_id,
+            provider=channels[row.channel_id].provider,
+            token=tokens[row.channel_id],
+            rate_per_second=channels[row.channel_id].rate_per_second,
+            attempts=row.attempts + 1,
+            body=build_body(row.type, row.payload, wa_id=row.wa_id, user_id=row.user_id),
+        )  # fmt: skip
+        for row in rows
+        if row.channel_id in tokens
+    ]
+    if jobs:
+        connection.execute(_LEASE, {"ids": [job.outbox_id for job in jobs], "until": now + LEASE})
     return jobs
 
 
-def build_body(message: Message, contact: Contact) -> dict[str, Any]:
+def build_body(
+    type_: str, payload: Any, *, wa_id: str | None, user_id: str | None
+) -> dict[str, Any]:
     """The Graph API request body for an outbound message: recipient plus stored payload."""
     body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
-    if contact.wa_id:
+    if wa_id:
         # With a +: without it Meta prepends the business number's country code.
-        body["to"] = e164(contact.wa_id)
+        body["to"] = e164(wa_id)
     else:
-        body["recipient"] = contact.user_id  # username-only customer, reached by BSUID
-    payload = message.payload if isinstance(message.payload, dict) else {}
-    body.update(payload)
-    body["type"] = message.type
+        body["recipient"] = user_id  # username-only customer, reached by BSUID
+    body.update(payload if isinstance(payload, dict) else {})
+    body["type"] = type_
     return body
+
+
+_FINISH = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("outbox_id"))
+    .values(done_at=bindparam("now"), locked_until=None)
+)
+_MESSAGE = select(MESSAGES).where(MESSAGES.c.id == bindparam("message_id"))
+_SET_WAMID = (
+    update(MESSAGES)
+    .where(MESSAGES.c.id == bindparam("message_id"))
+    .values(wamid=bindparam("wamid"))
+)
 
 
 def do_record_sent(session: Session, job: SendJob, wamid: str) -> None:
     """WhatsApp accepted the message: keep its wamid, mark it sent, finish the row."""
-    item = session.get(OutboxItem, job.outbox_id)
-    message = session.get(Message, job.message_id)
-    if item is None or message is None:
-        return
+    connection = session.connection()
     now = datetime.now(UTC)
-    item.done_at = now
-    item.locked_until = None
-    message.wamid = wamid
-    session.flush()
-    advance_status(session, message, StatusUpdate(
+    finished = connection.execute(_FINISH, {"outbox_id": job.outbox_id, "now": now}).rowcount
+    row = connection.execute(_MESSAGE, {"message_id": job.message_id}).first()
+    if not finished or row is None:
+        return
+    message = Message(**row._mapping)
+    sent = StatusUpdate(
         phone_number_id=job.phone_number_id, wamid=wamid, status="sent", timestamp=now,
         recipient_id=None, errors=(), raw={},
-    ))  # fmt: skip
-    apply_early_statuses(session, message)
+    )  # fmt: skip
+    if not advance_status(session, message, sent, also={"wamid": wamid}):
+        connection.execute(_SET_WAMID, {"message_id": message.id, "wamid": wamid})
+    message.wamid = wamid
+    apply_early_statuses(session, message, job.phone_number_id)
 
 
 def do_record_send_error(session: Session, job: SendJob, error: GraphError) -> str:

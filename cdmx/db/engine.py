@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -118,34 +119,66 @@ def per_dialect(build: Callable[[Callable[..., Any]], Any]) -> dict[str, Any]:
 
 
 class _WriterTurn:
-    """One writer at a time for one SQLite file: across this process's threads (a lock)
-    and across processes (an flock on ``<file>.lock``, taken by the outermost holder)."""
+    """One writer at a time for one SQLite file: across this process's threads (turns
+    handed over first come, first served) and across processes (an flock on
+    ``<file>.lock``, taken by the outermost holder).
+
+    First come, first served, because a plain lock is not: a thread that releases it and
+    asks again at once (the inbox processor between two batches) gets it back before the
+    woken waiter runs, so the webhook's writer could wait out several batches in a row.
+    """
 
     def __init__(self, database: str | None) -> None:
-        self._lock = threading.RLock()
+        self._guard = threading.Lock()
+        self._owner: int | None = None
         self._depth = 0
+        self._waiting: deque[tuple[int, threading.Lock]] = deque()
         self._path = None if database in (None, "", ":memory:") else f"{database}.lock"
         self._fd: int | None = None
 
     def __enter__(self) -> None:
-        self._lock.acquire()
+        me = threading.get_ident()
+        with self._guard:
+            if self._owner == me:  # re-entrant: a nested write then fails on SQLite's timeout
+                self._depth += 1
+                return
+            handover = None
+            if self._owner is None:
+                self._owner = me
+            else:
+                handover = threading.Lock()
+                handover.acquire()
+                self._waiting.append((me, handover))
+        if handover is not None:
+            handover.acquire()  # released by the previous owner, who made us the owner
         try:
-            if self._depth == 0 and self._path is not None:
+            if self._path is not None:
                 if self._fd is None:
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
         except BaseException:
-            self._lock.release()
+            self._pass_on()
             raise
-        self._depth += 1
+        self._depth = 1
 
     def __exit__(self, *_: object) -> None:
-        self._depth -= 1
+        with self._guard:
+            self._depth -= 1
+            if self._depth:
+                return
         try:
-            if self._depth == 0 and self._fd is not None:
+            if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
-            self._lock.release()
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        with self._guard:
+            if self._waiting:
+                self._owner, handover = self._waiting.popleft()
+                handover.release()
+            else:
+                self._owner = None
 
 
 _WRITER_TURNS: dict[str, _WriterTurn] = {}

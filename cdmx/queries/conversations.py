@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import Row, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cdmx.db.tables import Channel, Contact, Conversation, Message, User
@@ -36,9 +36,12 @@ def _json(row: Row[Conversation, Contact, Channel, str, Message]) -> dict[str, A
     return conversation_json(conversation, contact, channel, assignee_name, last_message)
 
 
+_SNAPSHOT = _base().where(Conversation.id == bindparam("conversation_id"))
+
+
 def conversation_snapshot(session: Session, conversation_id: int) -> dict[str, Any]:
     """One conversation as JSON (one query), or NotFound."""
-    row = session.execute(_base().where(Conversation.id == conversation_id)).first()
+    row = session.execute(_SNAPSHOT, {"conversation_id": conversation_id}).first()
     if row is None:
         raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
     return _json(row)

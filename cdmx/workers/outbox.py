@@ -24,6 +24,7 @@ from cdmx.workers.ratelimit import RateLimiter
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 0.5
+MAX_IN_FLIGHT = 50
 
 
 Outcome = str | GraphError  # the wamid WhatsApp gave the message, or why it was refused
@@ -65,6 +66,9 @@ class OutboxSender:
         self.eum = eum
         self.token_for = token_for
         self.rate_per_second = rate_per_second
+        # No more than ~10 s of sends at the number's rate in flight, so every claimed row
+        # is sent well within its lease even when it has to wait for the rate limit.
+        self.in_flight_limit = max(1, min(MAX_IN_FLIGHT, int(rate_per_second * 10)))
         self._limiters: dict[str, RateLimiter] = {}
 
     def _limiter(self, job: SendJob) -> RateLimiter:
@@ -87,10 +91,8 @@ class OutboxSender:
         await asyncio.to_thread(self._record, list(zip(jobs, outcomes, strict=True)))
         return len(jobs)
 
-    def _claim(self) -> list[SendJob]:
-        # No more than ~10 s of sends at the number's rate, so every claimed row is sent well
-        # within its lease even when it has to wait for the rate limit.
-        limit = max(1, min(50, int(self.rate_per_second * 10)))
+    def _claim(self, room: int | None = None) -> list[SendJob]:
+        limit = self.in_flight_limit if room is None else room
         with self.db.write() as session:
             return claim_sends(session, datetime.now(UTC), limit, sealer=self.sealer)
 
@@ -136,7 +138,73 @@ class OutboxSender:
                 )  # fmt: skip
 
     async def run(self, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
-        """Send whenever woken (a reply was accepted) and poll for due retries."""
-        await run_woken(
-            self.send_batch, wakeup, stop, poll_seconds=IDLE_POLL_SECONDS, name="outbox sender"
-        )
+        """Send whenever woken (a reply was accepted) and poll for due retries, until ``stop``.
+
+        A pipeline rather than batches: rows are claimed whenever there is room, each is
+        sent as soon as the rate allows, and outcomes are recorded by a recorder that takes
+        whatever has finished since its last transaction (group commit). A reply accepted
+        while others are on their way is claimed at once instead of after the batch. Each
+        recording frees its conversations' next rows, so it wakes the claimer.
+        """
+        pipeline = _Pipeline(self, wakeup)
+        recorder = asyncio.create_task(pipeline.record())
+        try:
+            await run_woken(
+                pipeline.claim_and_start, wakeup, stop, poll_seconds=IDLE_POLL_SECONDS,
+                name="outbox sender",
+            )  # fmt: skip
+        finally:
+            await pipeline.close()
+            await recorder
+
+
+class _Pipeline:
+    """The sender's moving parts while it runs: sends in flight and outcomes to record."""
+
+    def __init__(self, sender: OutboxSender, wakeup: asyncio.Event) -> None:
+        self.sender = sender
+        self.wakeup = wakeup
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.finished: list[tuple[SendJob, Outcome]] = []
+        self.has_finished = asyncio.Event()
+        self.closed = False
+
+    async def claim_and_start(self) -> int:
+        """Claim what fits and start sending it; how many were started."""
+        room = self.sender.in_flight_limit - len(self.in_flight)
+        if room <= 0:
+            return 0  # a finished send wakes the claimer
+        jobs = await asyncio.to_thread(self.sender._claim, room)
+        for job in jobs:
+            task = asyncio.create_task(self._send(job))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return len(jobs)
+
+    async def _send(self, job: SendJob) -> None:
+        try:
+            outcome = await self.sender._send(job)
+        except Exception:  # a bug: the lease expires and the row is tried again
+            log.exception("outbox %s: sending failed unexpectedly", job.outbox_id)
+            return
+        self.finished.append((job, outcome))
+        self.has_finished.set()
+
+    async def record(self) -> None:
+        """Record what has finished, again and again, until closed and nothing is left."""
+        while not (self.closed and not self.finished):
+            await self.has_finished.wait()
+            self.has_finished.clear()
+            batch, self.finished = self.finished, []
+            if batch:
+                await asyncio.to_thread(self.sender._record, batch)
+                self.wakeup.set()  # their conversations' next replies can go now
+
+    async def close(self) -> None:
+        """On stop: let the sends in flight finish (each is bounded by the Graph timeout),
+        then the recorder records them and ends: a clean shutdown leaves no sent reply
+        unrecorded."""
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+        self.closed = True
+        self.has_finished.set()

@@ -196,7 +196,7 @@ async def test_an_app_without_a_writer_stores_each_webhook_directly(
     app = FastAPI()
     app.state.settings = settings
     app.state.db = db
-    app.include_router(webhooks.router)
+    app.add_middleware(webhooks.WebhookReceiver)
     body, headers = webhook(0)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
