@@ -85,10 +85,11 @@ def create_app(
     async def sync_templates(stop: asyncio.Event) -> None:
         await run_template_sync(worker_db, graph, settings, stop)
 
+    inbox_writer = InboxWriter(db)  # webhook bodies, one transaction per batch
     workers = Workers(
         worker_db, sender, woken={"media": fetcher.run},
         periodic=[sync_templates] if settings.business_account_id else [],
-        inbox_threads=settings.inbox_threads,
+        inbox_threads=settings.inbox_threads, webhooks_waiting=inbox_writer.waiting,
     )  # fmt: skip
 
     feed = EventFeed(worker_db, bus)
@@ -115,7 +116,6 @@ def create_app(
             doorbell.ring(names)
 
     db.on_commit = worker_db.on_commit = after_commit
-    inbox_writer = InboxWriter(db)  # webhook bodies, one transaction per batch
 
     def ensure_channel() -> None:
         with db.write() as session:

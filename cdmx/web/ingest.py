@@ -91,6 +91,11 @@ class InboxWriter:
     def running(self) -> bool:
         return bool(self._tasks) and not self._stopping
 
+    def waiting(self) -> int:
+        """How many webhooks wait for their batch (read from any thread: the inbox
+        processor in this process makes way for them)."""
+        return len(self._queue)
+
     async def start(self) -> None:
         self._stopping = False
         self._tasks = [asyncio.create_task(self._run()) for _ in range(self.in_flight)]

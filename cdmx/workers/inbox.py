@@ -19,9 +19,11 @@ idempotent: a stored wamid is not stored again).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -42,20 +44,47 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 BATCH_SECONDS = 0.02
+QUEUE = 4
+DEEP_QUEUE = 16
+STEP_ASIDE_SECONDS = 0.002
 LEASE = timedelta(seconds=15)
 
 
-def process_pending(db: Database, limit: int = 500, pool: ThreadPoolExecutor | None = None) -> int:
+def process_pending(
+    db: Database,
+    limit: int = 500,
+    pool: ThreadPoolExecutor | None = None,
+    webhooks_waiting: Callable[[], int] | None = None,
+) -> int:
     """Process up to ``limit`` stored updates; returns how many were handled. With a
-    ``pool`` (PostgreSQL), different customers' updates are processed side by side."""
+    ``pool`` (PostgreSQL), different customers' updates are processed side by side.
+
+    ``webhooks_waiting`` (the webhook's writer in this process: how many requests wait to be
+    stored) makes acknowledging Meta come first (DESIGN.md: nothing else on the request
+    path). While any wait, a batch ends after ``YIELD_AFTER_SECONDS`` instead of
+    ``BATCH_SECONDS``, so on SQLite they wait for the writer's turn a few milliseconds at
+    most; when ``DEEP_QUEUE`` or more wait (a burst beyond what this process can store and
+    process at once), the processor also steps aside between batches, and the backlog is
+    processed once the burst is over.
+    """
     handled = 0
+    waiting = webhooks_waiting or _none
     while handled < limit:
         size = min(BATCH, limit - handled)
-        done = _process_in_parallel(db, size, pool) if pool else _process_batch(db, size)
+        if pool:
+            done = _process_in_parallel(db, size, pool)
+        else:
+            done = _process_batch(db, size, waiting)
         if not done:
             return handled
         handled += done
+        if waiting() >= DEEP_QUEUE:
+            time.sleep(STEP_ASIDE_SECONDS)  # the GIL and SQLite's writer turn go to them
     return handled
+
+
+def _none() -> int:
+    return 0
 
 
 def _process_in_parallel(db: Database, size: int, pool: ThreadPoolExecutor) -> int:
@@ -81,23 +110,23 @@ def _process_group(db: Database, rows: list[ClaimedUpdate]) -> None:
                 _process_alone_in(session, row)
 
 
-def _process_batch(db: Database, size: int) -> int:
+def _process_batch(db: Database, size: int, webhooks_waiting: Callable[[], int]) -> int:
     try:
-        return _process_together(db, size)
+        return _process_together(db, size, webhooks_waiting)
     except Exception:
         # Rolled back whole; now each update alone, so only the broken one is held back.
         log.warning("an update failed inside a batch; processing the batch one by one")
         return sum(_process_alone(db) for _ in range(size))
 
 
-def _process_together(db: Database, size: int) -> int:
+def _process_together(db: Database, size: int, webhooks_waiting: Callable[[], int]) -> int:
     done = 0
     with db.write() as session:
-        deadline = time.monotonic() + BATCH_SECONDS
+        start = time.monotonic()
         for row in claim_updates(session, datetime.now(UTC), size):
             do_process_update(session, row)
             done += 1
-            if time.monotonic() >= deadline:
+            if time.monotonic() - start >= BATCH_SECONDS or webhooks_waiting() >= QUEUE:
                 break  # the rest stay pending (and unlocked) for the next batch
     return done
 
@@ -122,16 +151,22 @@ def _process_alone_in(session: Session, row: ClaimedUpdate) -> None:
 
 
 async def run_inbox(
-    db: Database, wakeup: asyncio.Event, stop: asyncio.Event, threads: int = 1
+    db: Database,
+    wakeup: asyncio.Event,
+    stop: asyncio.Event,
+    threads: int = 1,
+    *,
+    webhooks_waiting: Callable[[], int] | None = None,
 ) -> None:
     """Process whenever woken (a webhook was stored) and every few seconds as a safety net;
     on PostgreSQL with ``threads`` > 1, different customers side by side."""
     side_by_side = not db.is_sqlite and threads > 1
     pool = ThreadPoolExecutor(threads, thread_name_prefix="inbox") if side_by_side else None
+    work = functools.partial(process_pending, db, pool=pool, webhooks_waiting=webhooks_waiting)
     try:
         await run_woken(
-            lambda: asyncio.to_thread(process_pending, db, pool=pool), wakeup, stop,
-            poll_seconds=2.0, name="inbox processor",
+            lambda: asyncio.to_thread(work), wakeup, stop, poll_seconds=2.0,
+            name="inbox processor",
         )  # fmt: skip
     finally:
         if pool is not None:

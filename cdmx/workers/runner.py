@@ -29,9 +29,11 @@ class Workers:
         woken: dict[str, Loop] | None = None,
         periodic: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] | None = None,
         inbox_threads: int = 1,
+        webhooks_waiting: Callable[[], int] | None = None,
     ) -> None:
         self.db = db
         self.inbox_threads = inbox_threads
+        self.webhooks_waiting = webhooks_waiting  # the processor makes way for them
         self.sender = sender
         self.woken = woken or {}  # loops woken by name after a commit, e.g. "media"
         self.periodic = periodic or []  # loops on their own schedule, e.g. template sync
@@ -47,7 +49,13 @@ class Workers:
         self._wakeups = {name: asyncio.Event() for name in names}
         self._tasks = [
             asyncio.create_task(
-                run_inbox(self.db, self._wakeups["inbox"], self._stop, self.inbox_threads)
+                run_inbox(
+                    self.db,
+                    self._wakeups["inbox"],
+                    self._stop,
+                    self.inbox_threads,
+                    webhooks_waiting=self.webhooks_waiting,
+                )  # fmt: skip
             ),
             asyncio.create_task(self.sender.run(self._wakeups["outbox"], self._stop)),
             *(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -94,8 +94,8 @@ def test_a_batch_ends_at_its_time_budget_and_the_rest_follow(
     commits: list[int] = []
     real_batch = inbox_worker._process_batch
 
-    def counting(database: Database, size: int) -> int:
-        done = real_batch(database, size)
+    def counting(database: Database, size: int, waiting: Callable[[], bool]) -> int:
+        done = real_batch(database, size, waiting)
         commits.append(done)
         return done
 
@@ -118,12 +118,39 @@ def test_one_batch_processes_several_updates_in_one_transaction(
     real_batch = inbox_worker._process_batch
     monkeypatch.setattr(
         inbox_worker, "_process_batch",
-        lambda database, size: commits.append(real_batch(database, size)) or commits[-1],
+        lambda database, size, waiting: commits.append(real_batch(database, size, waiting))
+        or commits[-1],
     )  # fmt: skip
     store(db, *(f"52155000002{i:02d}" for i in range(7)))
 
     assert process_pending(db) == 7
     assert commits == [7, 0]
+
+
+def test_webhooks_waiting_end_a_batch_and_a_burst_of_them_makes_the_processor_step_aside(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 60.0)
+    commits: list[int] = []
+    real_batch = inbox_worker._process_batch
+    monkeypatch.setattr(
+        inbox_worker, "_process_batch",
+        lambda database, size, waiting: commits.append(real_batch(database, size, waiting))
+        or commits[-1],
+    )  # fmt: skip
+    pauses: list[float] = []
+    monkeypatch.setattr(inbox_worker.time, "sleep", pauses.append)
+    store(db, *(f"52155000003{i:02d}" for i in range(6)))
+    # Asked after each update and after each batch: a few webhooks waiting, then a burst,
+    # then none.
+    queue, burst = inbox_worker.QUEUE, inbox_worker.DEEP_QUEUE
+    waiting = iter([queue, queue, burst, burst] + [0] * 100)
+
+    assert process_pending(db, webhooks_waiting=lambda: next(waiting)) == 6
+    assert commits == [1, 1, 4, 0]  # each wait ended a batch; the rest went together
+    assert pauses == [inbox_worker.STEP_ASIDE_SECONDS]  # only the burst: a step aside
+    with db.read() as session:
+        assert session.scalar(select(func.count(Message.id))) == 6
 
 
 @pytest.fixture
