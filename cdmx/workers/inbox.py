@@ -9,8 +9,9 @@ console only when it commits.
 
 On PostgreSQL a message costs a dozen round trips, so one thread waits more than it works.
 There the processor leases a batch (``lease_updates``), groups it by customer and runs the
-groups side by side in ``CDMX_INBOX_THREADS`` threads, each group in its own transaction:
-one customer's updates keep their order, different customers' do not wait for each other.
+groups side by side in ``CDMX_INBOX_THREADS`` threads, each thread's share of the groups in
+one transaction: one customer's updates keep their order, different customers' do not wait
+for each other.
 The next batch is leased when the whole batch is done. A worker that dies mid-batch leaves
 its updates leased for ``LEASE``; then any worker processes them (processing is
 idempotent: a stored wamid is not stored again).
@@ -93,7 +94,12 @@ def _process_in_parallel(db: Database, size: int, pool: ThreadPoolExecutor) -> i
     groups: dict[str, list[ClaimedUpdate]] = defaultdict(list)
     for row in leased:
         groups[customer_key(row)].append(row)
-    for _ in pool.map(lambda rows: _process_group(db, rows), groups.values()):
+    # One transaction per thread, not per customer: a transaction's own round trips (BEGIN,
+    # the pool's ping, the channel, the events, NOTIFY, COMMIT) cost as much as a message's.
+    chunks: list[list[ClaimedUpdate]] = [[] for _ in range(pool._max_workers)]  # its width
+    for rows in sorted(groups.values(), key=len, reverse=True):
+        min(chunks, key=len).extend(rows)
+    for _ in pool.map(lambda rows: _process_group(db, rows), [c for c in chunks if c]):
         pass
     return len(leased)
 
