@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -68,7 +68,12 @@ _INSERT = per_dialect(
         .returning(MESSAGES.c.id)
     )
 )
-_MESSAGE_BY_WAMID = select(MESSAGES).where(*_SAME_WAMID)
+# With its conversation's assignee, to whom the status event goes.
+_MESSAGE_BY_WAMID = (
+    select(MESSAGES, CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"))
+    .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
+    .where(*_SAME_WAMID)
+)
 _UPDATE_MESSAGE = update(MESSAGES).where(MESSAGES.c.id == bindparam("row_id"))
 EARLY = table(EarlyStatus)
 _INSERT_EARLY = EARLY.insert()
@@ -213,14 +218,22 @@ def do_apply_status(session: Session, channel: Channel, update: StatusUpdate) ->
             "created_at": datetime.now(UTC),
         })  # fmt: skip
         return False
-    return advance_status(session, Message(**row._mapping), update)
+    fields = dict(row._mapping)
+    assignee_id = fields.pop("conversation_assignee_id")
+    return advance_status(session, Message(**fields), update, assignee_id=assignee_id)
 
 
 def advance_status(
-    session: Session, message: Message, update: StatusUpdate, *, also: dict[str, Any] | None = None
+    session: Session,
+    message: Message,
+    update: StatusUpdate,
+    *,
+    also: dict[str, Any] | None = None,
+    assignee_id: int | None | Literal["unread"] = "unread",
 ) -> bool:
     """Apply a status to ``message`` (of the session, or a detached snapshot) and its row,
-    with the columns in ``also`` in the same statement."""
+    with the columns in ``also`` in the same statement. The event goes to the
+    conversation's ``assignee_id`` (read here unless the caller has it)."""
     if message.direction != Direction.OUTBOUND or not status_advances(
         message.status, update.status
     ):
@@ -237,11 +250,13 @@ def advance_status(
     session.connection().execute(_UPDATE_MESSAGE, {"row_id": message.id, **changes})
     for name, value in changes.items():
         setattr(message, name, value)
+    if assignee_id == "unread":
+        assignee_id = session.connection().scalar(
+            _ASSIGNEE_OF, {"conversation_id": message.conversation_id}
+        )
     emit(
         session, MESSAGE_UPDATED, {"message": message_snapshot(session, message)},
-        conversation_id=message.conversation_id,
-        audience=_audience(session.connection().scalar(
-            _ASSIGNEE_OF, {"conversation_id": message.conversation_id})),
+        conversation_id=message.conversation_id, audience=_audience(assignee_id),
     )  # fmt: skip
     return True
 

@@ -160,7 +160,11 @@ _FINISH = (
     .where(OUTBOX.c.id == bindparam("outbox_id"))
     .values(done_at=bindparam("now"), locked_until=None)
 )
-_MESSAGE = select(MESSAGES).where(MESSAGES.c.id == bindparam("message_id"))
+_MESSAGE = (
+    select(MESSAGES, CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"))
+    .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
+    .where(MESSAGES.c.id == bindparam("message_id"))
+)
 _SET_WAMID = (
     update(MESSAGES)
     .where(MESSAGES.c.id == bindparam("message_id"))
@@ -176,12 +180,14 @@ def do_record_sent(session: Session, job: SendJob, wamid: str) -> None:
     row = connection.execute(_MESSAGE, {"message_id": job.message_id}).first()
     if not finished or row is None:
         return
-    message = Message(**row._mapping)
+    fields = dict(row._mapping)
+    assignee_id = fields.pop("conversation_assignee_id")
+    message = Message(**fields)
     sent = StatusUpdate(
         phone_number_id=job.phone_number_id, wamid=wamid, status="sent", timestamp=now,
         recipient_id=None, errors=(), raw={},
     )  # fmt: skip
-    if not advance_status(session, message, sent, also={"wamid": wamid}):
+    if not advance_status(session, message, sent, also={"wamid": wamid}, assignee_id=assignee_id):
         connection.execute(_SET_WAMID, {"message_id": message.id, "wamid": wamid})
     message.wamid = wamid
     apply_early_statuses(session, message, job.phone_number_id)
