@@ -46,7 +46,7 @@ _UPDATE = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("row_id"))
 
 
 def open_conversation(
-    session: Session, channel_id: int, contact_id: int, now: datetime
+    session: Session, channel_id: int, contact_id: int, now: datetime, *, new_contact: bool = False
 ) -> tuple[Conversation, bool]:
     """The open conversation for (number, contact), a new one when there is none; and
     whether it was opened now. Returned detached from the session: a snapshot of the row.
@@ -54,11 +54,12 @@ def open_conversation(
     A partial unique index keeps it to one even when several workers race: the loser's
     insert does nothing and it reads the winner's row. The row stays locked for the rest of
     the transaction, so concurrent messages of one conversation update its counters one
-    after the other instead of losing each other's increments.
+    after the other instead of losing each other's increments. A contact created in this
+    transaction (``new_contact``) has no conversation yet: nothing to look for.
     """
     connection = session.connection()
     key = {"channel_id": channel_id, "contact_id": contact_id}
-    row = connection.execute(_OPEN, key).first()
+    row = None if new_contact else connection.execute(_OPEN, key).first()
     if row is not None:
         return Conversation(**row._mapping), False
     values = {

@@ -33,6 +33,11 @@ _UPDATE = update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id"))
 
 def do_upsert_contact(session: Session, sender: Sender) -> Contact:
     """The contact for this sender, created on first sight, its name kept current."""
+    return upsert_contact(session, sender)[0]
+
+
+def upsert_contact(session: Session, sender: Sender) -> tuple[Contact, bool]:
+    """``do_upsert_contact``, and whether the contact was created now."""
     connection = session.connection()
     wa_id = canonical_wa_id(sender.wa_id) if sender.wa_id else None
     identity = contact_identity(wa_id=wa_id, user_id=sender.user_id)
@@ -54,7 +59,7 @@ def do_upsert_contact(session: Session, sender: Sender) -> Contact:
         }  # fmt: skip
         inserted = connection.execute(_INSERT[connection.dialect.name], values).scalar()
         if inserted is not None:
-            return Contact(id=inserted, referral=None, **values)
+            return Contact(id=inserted, referral=None, **values), True
         contact = _by_identity(connection, identity)
         assert contact is not None
     changes: dict[str, Any] = {}
@@ -64,7 +69,7 @@ def do_upsert_contact(session: Session, sender: Sender) -> Contact:
         changes["wa_id"] = wa_id
     if changes:
         update_contact(session, contact, **changes)
-    return contact
+    return contact, False
 
 
 def update_contact(session: Session, contact: Contact, **changes: Any) -> None:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import wake
@@ -144,8 +144,24 @@ def do_process_update(session: Session, row: ClaimedUpdate) -> Update | None:
     if unknown:
         notes.append("unknown phone_number_id: " + ", ".join(sorted(unknown)))
         log.warning("inbox %s: update for unknown number(s) %s kept", row.id, sorted(unknown))
-    connection.execute(_FINISH, {**done, "error": "; ".join(notes) or None})
+    # Marked processed at commit, with the transaction's other updates in one executemany.
+    session.info.setdefault(_PROCESSED, []).append({**done, "error": "; ".join(notes) or None})
     return update
+
+
+_PROCESSED = "processed_updates"
+
+
+def forget_processed(session: Session) -> None:
+    """A savepoint with an update in it rolled back: it is not processed after all."""
+    session.info.pop(_PROCESSED, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _mark_processed(session: Session) -> None:
+    # Once, at the outermost commit (a savepoint's release also fires this hook).
+    if not session.in_nested_transaction() and (done := session.info.pop(_PROCESSED, None)):
+        session.connection().execute(_FINISH, done)
 
 
 def do_record_processing_failure(session: Session, row: ClaimedUpdate, error: str) -> None:

@@ -15,7 +15,11 @@ from cdmx.actions.assignment import (
     routing_changes,
     update_conversation,
 )
-from cdmx.actions.contacts import contact_id_with_identity, do_upsert_contact, update_contact
+from cdmx.actions.contacts import (
+    contact_id_with_identity,
+    update_contact,
+    upsert_contact,
+)
 from cdmx.actions.events import emit, wake
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.db.engine import per_dialect
@@ -91,7 +95,7 @@ def do_record_inbound_message(
 ) -> Message | None:
     """Store a customer's message in its conversation; None when it was already stored.
 
-    The hot path of the inbox: Core statements on the session's connection (ten for a new
+    The hot path of the inbox: Core statements on the session's connection (seven for a new
     customer, five for a known one), the events' snapshots built from the values written
     rather than read back. The ``Message`` returned is detached (a snapshot of its row).
     """
@@ -99,8 +103,10 @@ def do_record_inbound_message(
     connection = session.connection()
     if connection.execute(_BY_WAMID, {"channel_id": channel.id, "wamid": inbound.wamid}).first():
         return None
-    contact = do_upsert_contact(session, inbound.sender)
-    conversation, created = open_conversation(session, channel.id, contact.id, now)
+    contact, new_contact = upsert_contact(session, inbound.sender)
+    conversation, created = open_conversation(
+        session, channel.id, contact.id, now, new_contact=new_contact
+    )
     error = inbound.errors[0] if inbound.errors else None
     values = {
         "channel_id": channel.id, "conversation_id": conversation.id,

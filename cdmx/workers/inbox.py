@@ -36,6 +36,7 @@ from cdmx.actions.inbox import (
     customer_key,
     do_process_update,
     do_record_processing_failure,
+    forget_processed,
     lease_updates,
 )
 from cdmx.db.engine import Database
@@ -153,6 +154,7 @@ def _process_alone_in(session: Session, row: ClaimedUpdate) -> None:
     except Exception as exc:  # a bug, not bad input: keep the row, retry later
         log.exception("inbox %s could not be processed", row.id)
         session.info.pop("events", None)  # rolled back with the savepoint
+        forget_processed(session)
         do_record_processing_failure(session, row, f"{type(exc).__name__}: {exc}")
 
 
