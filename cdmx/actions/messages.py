@@ -309,17 +309,17 @@ def do_send_message(
     Free-form messages need the 24-hour window open (409 ``window_closed`` otherwise); a
     template may open it. ``reply_to_id`` quotes one of the conversation's messages.
     """
-    conversation = session.get(Conversation, conversation_id, with_for_update=True)
+    connection = session.connection()
+    row = connection.execute(_FOR_REPLY, {"conversation_id": conversation_id}).first()
+    conversation = None if row is None else Conversation(**row._mapping)
     if conversation is None or not can_see(user, conversation):
         raise Forbidden("not_your_conversation", "You cannot reply in this conversation.")
     if local_id:
-        existing = session.scalar(
-            select(Message).where(
-                Message.conversation_id == conversation.id, Message.local_id == local_id
-            )
-        )
+        key = {"conversation_id": conversation.id, "local_id": local_id}
+        existing = connection.execute(_BY_LOCAL_ID, key).first()
         if existing is not None:
-            return existing  # the client retried a POST that had already been accepted
+            # The client retried a POST that had already been accepted.
+            return Message(**existing._mapping)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
     now = datetime.now(UTC)
@@ -330,35 +330,45 @@ def do_send_message(
             "only a template message can be sent.",
         )
     quoted = _quoted_wamid(session, conversation.id, reply_to_id)
+    changes: dict[str, Any] = {}
     if conversation.status == ConversationStatus.QUEUED and user.role == Role.AGENT:
         # Answering a queued conversation takes it: the customer now has an agent.
-        conversation.assignee_id = user.id
-        conversation.status = ConversationStatus.ASSIGNED
-        conversation.assigned_at = now
+        changes.update(assignee_id=user.id, status=ConversationStatus.ASSIGNED, assigned_at=now)
+    values = {
+        "channel_id": conversation.channel_id, "conversation_id": conversation.id,
+        "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,
+        "summary": outgoing.summary, "status": "queued", "local_id": local_id,
+        "author_id": user.id, "payload": outgoing.payload(quoted), "created_at": now,
+    }  # fmt: skip
+    message_id = connection.execute(_INSERT_REPLY, values).scalar_one()
     message = Message(
-        channel_id=conversation.channel_id, conversation_id=conversation.id,
-        direction=Direction.OUTBOUND, type=outgoing.type, text=outgoing.text,
-        summary=outgoing.summary, status="queued", local_id=local_id, author_id=user.id,
-        payload=outgoing.payload(quoted), created_at=now,
+        id=message_id, wamid=None, status_at=None, sent_at=None, error_code=None,
+        error_title=None, error_details=None, **values,
     )  # fmt: skip
-    session.add(message)
-    session.flush()
-    session.add(
-        OutboxItem(
-            message_id=message.id,
-            conversation_id=conversation.id,
-            channel_id=conversation.channel_id,
-            next_attempt_at=now,
-            created_at=now,
-        )  # fmt: skip
-    )
+    connection.execute(_INSERT_OUTBOX, {
+        "message_id": message_id, "conversation_id": conversation.id,
+        "channel_id": conversation.channel_id, "next_attempt_at": now, "created_at": now,
+    })  # fmt: skip
     if outgoing.counts_as_message:
-        conversation.last_message_at = now
-        conversation.last_message_id = message.id
-    session.flush()
+        changes.update(last_message_at=now, last_message_id=message_id)
+    if changes:
+        update_conversation(session, conversation, **changes)
     emit_message(session, conversation, message, MESSAGE_CREATED)
     wake(session, "outbox")
     return message
+
+
+_FOR_REPLY = (
+    select(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .with_for_update()
+)
+_BY_LOCAL_ID = select(MESSAGES).where(
+    MESSAGES.c.conversation_id == bindparam("conversation_id"),
+    MESSAGES.c.local_id == bindparam("local_id"),
+)
+_INSERT_REPLY = MESSAGES.insert().returning(MESSAGES.c.id)
+_INSERT_OUTBOX = table(OutboxItem).insert()
 
 
 def message_wamid(session: Session, conversation_id: int, message_id: int) -> str:

@@ -36,7 +36,13 @@ def _json(row: Row[Conversation, Contact, Channel, str, Message]) -> dict[str, A
     return conversation_json(conversation, contact, channel, assignee_name, last_message)
 
 
-_SNAPSHOT = _base().where(Conversation.id == bindparam("conversation_id"))
+# populate_existing: a conversation this session already holds may have been changed by
+# a Core UPDATE since (the reply path); the snapshot shows the row, not the stale object.
+_SNAPSHOT = (
+    _base()
+    .where(Conversation.id == bindparam("conversation_id"))
+    .execution_options(populate_existing=True)
+)
 
 
 def conversation_snapshot(session: Session, conversation_id: int) -> dict[str, Any]:
