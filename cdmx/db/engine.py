@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from cdmx.realtime.notify import Notifier
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -50,6 +52,8 @@ class Database:
                 url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
             self.read_engine = self.engine
+        # Other instances on this PostgreSQL hear of commits that carry events or work.
+        self._notifier = None if self.is_sqlite else Notifier(url)
         # session_info reaches every session (e.g. the media link signer for snapshots).
         info = dict(session_info or {})
         self._write = sessionmaker(self.engine, expire_on_commit=False, info=info)
@@ -72,12 +76,13 @@ class Database:
         with self._write_turn(), self._write() as session:
             with session.begin():
                 yield session
-                if not self.is_sqlite:
-                    _notify_other_instances(session)
             events = session.info.pop("events", [])
             wakes = session.info.pop("wake", set())
-            if self.on_commit is not None and (events or wakes):
-                self.on_commit(events, wakes)
+            if events or wakes:
+                if self._notifier is not None:
+                    self._notifier.ring(wakes | {"events"} if events else wakes)
+                if self.on_commit is not None:
+                    self.on_commit(events, wakes)
 
     @contextmanager
     def _write_turn(self) -> Iterator[None]:
@@ -99,6 +104,8 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        if self._notifier is not None:
+            self._notifier.stop()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
@@ -190,20 +197,6 @@ def _writer_turn(url: URL) -> _WriterTurn:
     # the workers'). Re-entrant: a nested write (a bug) fails on SQLite's timeout, not a hang.
     with _WRITER_TURNS_GUARD:
         return _WRITER_TURNS.setdefault(str(url), _WriterTurn(url.database))
-
-
-def _notify_other_instances(session: Session) -> None:
-    # Delivered by PostgreSQL at commit (never on rollback); see cdmx.realtime.notify.
-    # A commit that carries a NOTIFY takes PostgreSQL's notify-queue lock, so such commits
-    # are serialised; the webhook stores bodies in batches (cdmx.web.ingest), so its
-    # "inbox" wake-up costs one NOTIFY per batch and reaches a worker in another process.
-    names = set(session.info.get("wake", ()))
-    if session.info.get("events"):
-        names.add("events")
-    if names:
-        session.execute(
-            text("SELECT pg_notify('cdmx', :names)"), {"names": ",".join(sorted(names))}
-        )
 
 
 def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
