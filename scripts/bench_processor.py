@@ -20,7 +20,6 @@ import pstats
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from cdmx.db.migrate import upgrade  # noqa: E402
 from cdmx.db.tables import Conversation, User  # noqa: E402
 from cdmx.simulator import SimulatorConfig  # noqa: E402
 from cdmx.simulator.webhooks import encode, envelope  # noqa: E402
-from cdmx.workers.inbox import process_pending  # noqa: E402
+from cdmx.workers.inbox import InboxThreads, process_pending  # noqa: E402
 from scripts.bench_lib.payloads import text_body  # noqa: E402
 
 DB_NAME = "cdmx_bench_processor"
@@ -139,7 +138,7 @@ def _process(db: Database, args: argparse.Namespace, kind: str | None) -> None:
         nonlocal statements
         statements += 1
 
-    pool = ThreadPoolExecutor(args.threads) if args.threads > 1 else None
+    pool = InboxThreads(args.threads) if args.threads > 1 else None
     profiler = cProfile.Profile(time.process_time) if args.profile and kind else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:

@@ -52,10 +52,18 @@ STEP_ASIDE_SECONDS = 0.002
 LEASE = timedelta(seconds=15)
 
 
+class InboxThreads(ThreadPoolExecutor):
+    """The threads that process different customers' updates side by side (PostgreSQL)."""
+
+    def __init__(self, threads: int) -> None:
+        super().__init__(threads, thread_name_prefix="inbox")
+        self.threads = threads
+
+
 def process_pending(
     db: Database,
     limit: int = 500,
-    pool: ThreadPoolExecutor | None = None,
+    pool: InboxThreads | None = None,
     webhooks_waiting: Callable[[], int] | None = None,
 ) -> int:
     """Process up to ``limit`` stored updates; returns how many were handled. With a
@@ -89,7 +97,7 @@ def _none() -> int:
     return 0
 
 
-def _process_in_parallel(db: Database, size: int, pool: ThreadPoolExecutor) -> int:
+def _process_in_parallel(db: Database, size: int, pool: InboxThreads) -> int:
     with db.write() as session:
         leased = lease_updates(session, datetime.now(UTC), size, LEASE)
     groups: dict[str, list[ClaimedUpdate]] = defaultdict(list)
@@ -97,7 +105,7 @@ def _process_in_parallel(db: Database, size: int, pool: ThreadPoolExecutor) -> i
         groups[customer_key(row)].append(row)
     # One transaction per thread, not per customer: a transaction's own round trips (BEGIN,
     # the pool's ping, the channel, the events, NOTIFY, COMMIT) cost as much as a message's.
-    chunks: list[list[ClaimedUpdate]] = [[] for _ in range(pool._max_workers)]  # its width
+    chunks: list[list[ClaimedUpdate]] = [[] for _ in range(pool.threads)]
     for rows in sorted(groups.values(), key=len, reverse=True):
         min(chunks, key=len).extend(rows)
     for _ in pool.map(lambda rows: _process_group(db, rows), [c for c in chunks if c]):
@@ -169,7 +177,7 @@ async def run_inbox(
     """Process whenever woken (a webhook was stored) and every few seconds as a safety net;
     on PostgreSQL with ``threads`` > 1, different customers side by side."""
     side_by_side = not db.is_sqlite and threads > 1
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="inbox") if side_by_side else None
+    pool = InboxThreads(threads) if side_by_side else None
     work = functools.partial(process_pending, db, pool=pool, webhooks_waiting=webhooks_waiting)
     try:
         await run_woken(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ import cdmx.workers.inbox as inbox_worker
 from cdmx.actions.inbox import MAX_ATTEMPTS, do_store_update, lease_updates
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, InboxUpdate, Message
-from cdmx.workers.inbox import process_pending
+from cdmx.workers.inbox import InboxThreads, process_pending
 from tests.factories import text_message
 
 BROKEN = "5215500000002"
@@ -154,13 +153,13 @@ def test_webhooks_waiting_end_a_batch_and_a_burst_of_them_makes_the_processor_st
 
 
 @pytest.fixture
-def pool() -> Iterator[ThreadPoolExecutor]:
-    with ThreadPoolExecutor(3) as executor:
+def pool() -> Iterator[InboxThreads]:
+    with InboxThreads(3) as executor:
         yield executor
 
 
 def test_side_by_side_each_customer_keeps_the_order_of_their_messages(
-    db: Database, pool: ThreadPoolExecutor, monkeypatch: pytest.MonkeyPatch
+    db: Database, pool: InboxThreads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record = inbox_actions.do_record_inbound_message
 
@@ -189,7 +188,7 @@ def test_side_by_side_each_customer_keeps_the_order_of_their_messages(
 
 
 def test_side_by_side_a_bug_holds_back_only_its_update(
-    db: Database, pool: ThreadPoolExecutor, bug_for_one_customer: None
+    db: Database, pool: InboxThreads, bug_for_one_customer: None
 ) -> None:
     ids = store(db, "5215500000001", BROKEN, "5215500000003")
 
@@ -203,7 +202,7 @@ def test_side_by_side_a_bug_holds_back_only_its_update(
 
 
 def test_a_leased_batch_waits_for_its_lease_then_anyone_processes_it(
-    db: Database, pool: ThreadPoolExecutor
+    db: Database, pool: InboxThreads
 ) -> None:
     store(db, "5215500000041", "5215500000042")
     with db.write() as session:  # a worker leases them, then dies before processing
