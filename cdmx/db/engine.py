@@ -71,7 +71,8 @@ class Database:
         """A session in a write transaction, committed on success, rolled back on error.
 
         What the transaction queued in ``session.info`` (events, worker wake-ups) is handed
-        to ``on_commit`` after the commit, never before and never on rollback.
+        to ``on_commit`` after the commit, never before and never on rollback; on
+        PostgreSQL the other instances hear of it too (a NOTIFY sent after the commit).
         """
         with self._write_turn(), self._write() as session:
             with session.begin():
