@@ -26,9 +26,12 @@ def test_a_commit_notifies_other_instances_and_a_rollback_does_not(db: Database)
     listener.start()
     try:
         assert listener.connected.wait(5)
-        arrived.wait(2)  # the catch-up call made on (re)connect
+        # The catch-up call made on (re)connect, and the NOTIFY of the fixture's own commit
+        # (sent after it, by the notifier's thread): wait until neither comes any more.
+        arrived.wait(2)
+        while arrived.wait(0.5):
+            arrived.clear()
         received.clear()
-        arrived.clear()
         with pytest.raises(RuntimeError), db.write() as session:
             wake(session, "outbox")
             raise RuntimeError("rolled back")
