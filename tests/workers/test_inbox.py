@@ -86,19 +86,25 @@ def test_an_update_that_keeps_failing_is_kept_as_failed(
         assert session.scalar(select(func.count(Message.id))) == 0
 
 
-def test_a_batch_ends_at_its_time_budget_and_the_rest_follow(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 0.0)  # one update per transaction
+def batches_committed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many updates each batch transaction processed, in order (filled as they run)."""
     commits: list[int] = []
     real_batch = inbox_worker._process_batch
 
-    def counting(database: Database, size: int, waiting: Callable[[], bool]) -> int:
+    def counting(database: Database, size: int, waiting: Callable[[], int]) -> int:
         done = real_batch(database, size, waiting)
         commits.append(done)
         return done
 
     monkeypatch.setattr(inbox_worker, "_process_batch", counting)
+    return commits
+
+
+def test_a_batch_ends_at_its_time_budget_and_the_rest_follow(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 0.0)  # one update per transaction
+    commits = batches_committed(monkeypatch)
     store(db, *(f"52155000001{i:02d}" for i in range(5)))
 
     assert process_pending(db) == 5
@@ -113,13 +119,7 @@ def test_one_batch_processes_several_updates_in_one_transaction(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 60.0)
-    commits: list[int] = []
-    real_batch = inbox_worker._process_batch
-    monkeypatch.setattr(
-        inbox_worker, "_process_batch",
-        lambda database, size, waiting: commits.append(real_batch(database, size, waiting))
-        or commits[-1],
-    )  # fmt: skip
+    commits = batches_committed(monkeypatch)
     store(db, *(f"52155000002{i:02d}" for i in range(7)))
 
     assert process_pending(db) == 7
@@ -130,13 +130,7 @@ def test_webhooks_waiting_end_a_batch_and_a_burst_of_them_makes_the_processor_st
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inbox_worker, "BATCH_SECONDS", 60.0)
-    commits: list[int] = []
-    real_batch = inbox_worker._process_batch
-    monkeypatch.setattr(
-        inbox_worker, "_process_batch",
-        lambda database, size, waiting: commits.append(real_batch(database, size, waiting))
-        or commits[-1],
-    )  # fmt: skip
+    commits = batches_committed(monkeypatch)
     pauses: list[float] = []
     monkeypatch.setattr(inbox_worker.time, "sleep", pauses.append)
     store(db, *(f"52155000003{i:02d}" for i in range(6)))
