@@ -270,6 +270,7 @@ def end_to_end(ctx: Context, rate: float = 200.0) -> dict[str, Any]:
         "rate": rate, "seconds": seconds, "messages": count,
         "received": sum(1 for i in range(count) if wamid(run, i) in listener.seen),
         "webhooks_unanswered": data["unanswered"],
+        "webhooks_not_200": sum(1 for s in data["status"] if s != 200),
         "latency_ms": percentiles(latencies),
         "webhook_latency_ms": percentiles(data["latency"]),
         "generator_max_lag_ms": round(data["lag_max"] * 1000, 1), "rss": rss.summary(),

@@ -209,7 +209,7 @@ def table(results: dict[str, Any]) -> list[list[str]]:
         row(
             f"inbound end to end at {r['rate']:,.0f}/s",
             f"p50 {lat['p50']} / p95 {lat['p95']} / p99 {lat['p99']} ms, "
-            f"{r['received']}/{r['messages']} seen",
+            f"{r['received']}/{r['messages']} seen, {r['webhooks_not_200']} webhooks not 200",
             "p99 < 100 ms",
             lat["p99"] is not None and lat["p99"] < 100 and r["received"] == r["messages"],
         )

@@ -73,12 +73,17 @@ async def run(
 
     async def one(i: int, due: float) -> None:
         reader, writer = await pool.get()
-        try:
-            status[i] = await _exchange(reader, writer, requests[i])
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            status[i] = -1
-            writer.close()
-            reader, writer = await asyncio.open_connection(host, port)
+        for _ in range(2):
+            try:
+                status[i] = await _exchange(reader, writer, requests[i])
+                break
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                # The server closed a keep-alive connection left idle past its timeout (at
+                # low rates each of the pool's connections waits seconds between requests):
+                # send again on a new one, as any HTTP client does. A second failure counts.
+                status[i] = -1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
         latency[i] = loop.time() - due
         pool.put_nowait((reader, writer))
 
