@@ -105,7 +105,10 @@ def create_app(
     listener: Listener | Doorbell | None = None
     doorbell: Doorbell | None = None
     if not db.is_sqlite:
-        listener = Listener(settings.database_url, wake)
+        listener = Listener(
+            settings.database_url, wake,
+            own_senders=lambda: {pid for pid in (db.notifier_pid, worker_db.notifier_pid) if pid},
+        )  # fmt: skip
     elif db.url.database not in (None, "", ":memory:"):
         listener = doorbell = Doorbell(str(db.url.database), wake)
 

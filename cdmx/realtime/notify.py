@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import psycopg
@@ -37,11 +37,22 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 class Listener:
-    """A thread that LISTENs and calls ``on_notify(names)`` for each notification."""
+    """A thread that LISTENs and calls ``on_notify(names)`` for each notification.
 
-    def __init__(self, url: str, on_notify: Callable[[set[str]], None]) -> None:
+    ``own_senders()`` gives the backend pids of this process's ``Notifier`` connections: their
+    notifications are skipped, because this process already woke itself after that commit
+    (each one would otherwise cost the event feed a second, empty poll).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        on_notify: Callable[[set[str]], None],
+        own_senders: Callable[[], Collection[int]] = frozenset,
+    ) -> None:
         self.url = libpq_url(url)
         self.on_notify = on_notify
+        self.own_senders = own_senders
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cdmx-listen", daemon=True)
         self.connected = threading.Event()
@@ -65,7 +76,8 @@ class Listener:
                     self.on_notify({"events", "inbox", "outbox"})
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
-                            self.on_notify(set(note.payload.split(",")))
+                            if note.pid not in self.own_senders():
+                                self.on_notify(set(note.payload.split(",")))
             except Exception as exc:  # a lost connection: reconnect with backoff
                 self.connected.clear()
                 if self._stop.is_set():
@@ -85,6 +97,7 @@ class Notifier:
         self._ready = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self.backend_pid: int | None = None  # of the connection that sends, once connected
 
     def ring(self, names: set[str]) -> None:
         """Tell the other instances (and this one's listener) about ``names``, soon."""
@@ -124,6 +137,7 @@ class Notifier:
         try:
             if connection is None or connection.closed:
                 connection = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+                self.backend_pid = connection.info.backend_pid
             connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ",".join(sorted(names))))
             return connection
         except Exception as exc:  # the listeners' polls find the work without it

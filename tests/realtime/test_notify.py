@@ -43,3 +43,36 @@ def test_a_commit_notifies_other_instances_and_a_rollback_does_not(db: Database)
         assert received == [{"events", "outbox"}]
     finally:
         listener.stop()
+
+
+def test_a_listener_skips_its_own_process_notifications_but_hears_other_instances(
+    db: Database,
+) -> None:
+    url = db.url.render_as_string(hide_password=False)
+    other = Database(url)  # another instance's handle on the same database
+    received: list[set[str]] = []
+    arrived = threading.Event()
+
+    def on_notify(names: set[str]) -> None:
+        received.append(names)
+        arrived.set()
+
+    listener = Listener(url, on_notify, own_senders=lambda: {db.notifier_pid} - {None})
+    listener.start()
+    try:
+        assert listener.connected.wait(5)
+        arrived.wait(2)
+        while arrived.wait(0.5):  # the catch-up call and the fixture's NOTIFY, as above
+            arrived.clear()
+        received.clear()
+        with db.write() as session:  # this process: it woke itself already
+            wake(session, "outbox")
+        assert not arrived.wait(1.0)
+        assert db.notifier_pid is not None  # it did send its NOTIFY
+        with other.write() as session:
+            wake(session, "media")
+        assert arrived.wait(5)
+        assert received == [{"media"}]
+    finally:
+        listener.stop()
+        other.dispose()
