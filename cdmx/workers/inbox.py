@@ -50,6 +50,7 @@ QUEUE = 4
 DEEP_QUEUE = 16
 STEP_ASIDE_SECONDS = 0.002
 LEASE = timedelta(seconds=15)
+GROUPS_PER_THREAD = 4
 
 
 class InboxThreads(ThreadPoolExecutor):
@@ -71,9 +72,9 @@ def process_pending(
 
     ``webhooks_waiting`` (the webhook's writer in this process: how many requests wait to be
     stored) makes acknowledging Meta come first (DESIGN.md: nothing else on the request
-    path). While any wait, a batch ends after ``YIELD_AFTER_SECONDS`` instead of
-    ``BATCH_SECONDS``, so on SQLite they wait for the writer's turn a few milliseconds at
-    most; when ``DEEP_QUEUE`` or more wait (a burst beyond what this process can store and
+    path). A batch ends after ``BATCH_SECONDS``, or as soon as ``QUEUE`` wait, so on SQLite
+    they wait for the writer's turn a few milliseconds at most; when ``DEEP_QUEUE`` or more
+    wait (a burst beyond what this process can store and
     process at once), the processor also steps aside between batches, and the backlog is
     processed once the burst is over.
     """
@@ -104,8 +105,11 @@ def _process_in_parallel(db: Database, size: int, pool: InboxThreads) -> int:
     for row in leased:
         groups[customer_key(row)].append(row)
     # One transaction per thread, not per customer: a transaction's own round trips (BEGIN,
-    # the pool's ping, the channel, the events, NOTIFY, COMMIT) cost as much as a message's.
-    chunks: list[list[ClaimedUpdate]] = [[] for _ in range(pool.threads)]
+    # the channel, the events, the processed marks, COMMIT) cost as much as a message's. And
+    # a thread only for every GROUPS_PER_THREAD customers: a small batch (a steady trickle)
+    # is cheaper in one or two transactions; a large one (a backlog) uses every thread.
+    threads = max(1, min(pool.threads, -(-len(groups) // GROUPS_PER_THREAD)))
+    chunks: list[list[ClaimedUpdate]] = [[] for _ in range(threads)]
     for rows in sorted(groups.values(), key=len, reverse=True):
         min(chunks, key=len).extend(rows)
     for _ in pool.map(lambda rows: _process_group(db, rows), [c for c in chunks if c]):

@@ -152,9 +152,34 @@ def pool() -> Iterator[InboxThreads]:
         yield executor
 
 
+def test_side_by_side_a_thread_takes_a_transaction_only_for_every_few_customers(
+    db: Database, pool: InboxThreads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transactions: list[int] = []
+    real_group = inbox_worker._process_group
+
+    def counting(database: Database, rows: list[Any]) -> None:
+        transactions.append(len(rows))
+        real_group(database, rows)
+
+    monkeypatch.setattr(inbox_worker, "_process_group", counting)
+    per_thread = inbox_worker.GROUPS_PER_THREAD
+    store(db, *(f"52155000004{i:02d}" for i in range(per_thread)))
+    assert process_pending(db, pool=pool) == per_thread
+    assert transactions == [per_thread]  # a trickle: one transaction, not one per thread
+
+    transactions.clear()
+    store(db, *(f"52155000005{i:02d}" for i in range(3 * per_thread)))
+    assert process_pending(db, pool=pool) == 3 * per_thread
+    assert transactions == [per_thread] * 3  # a backlog: every thread
+    with db.read() as session:
+        assert session.scalar(select(func.count(Message.id))) == 4 * per_thread
+
+
 def test_side_by_side_each_customer_keeps_the_order_of_their_messages(
     db: Database, pool: InboxThreads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(inbox_worker, "GROUPS_PER_THREAD", 1)  # each customer a thread
     record = inbox_actions.do_record_inbound_message
 
     def slow_on_even(session: Any, channel: Any, inbound: Any) -> Any:
