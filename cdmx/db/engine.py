@@ -85,11 +85,26 @@ class Database:
                 yield session
             events = session.info.pop("events", [])
             wakes = session.info.pop("wake", set())
-            if events or wakes:
-                if self._notifier is not None:
-                    self._notifier.ring(wakes | {"events"} if events else wakes)
-                if self.on_commit is not None:
-                    self.on_commit(events, wakes)
+            self.committed(wakes, events)
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A PostgreSQL connection on which each statement commits by itself.
+
+        For a write that is one statement it saves the BEGIN and the COMMIT, two of its
+        three round trips. The caller then calls ``committed`` for its wake-ups.
+        """
+        assert not self.is_sqlite, "SQLite writes take the writer's turn: use write()"
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
+    def committed(self, wakes: set[str], events: list[Any] | None = None) -> None:
+        """After a commit: wake this process (``on_commit``) and, on PostgreSQL, the others."""
+        if events or wakes:
+            if self._notifier is not None:
+                self._notifier.ring(wakes | {"events"} if events else wakes)
+            if self.on_commit is not None:
+                self.on_commit(events or [], wakes)
 
     @contextmanager
     def _write_turn(self) -> Iterator[None]:

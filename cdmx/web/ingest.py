@@ -43,6 +43,36 @@ def do_store_updates(session: Session, bodies: Sequence[tuple[bytes, str]]) -> N
 
     The batch form of ``cdmx.actions.inbox.do_store_update``, and belongs beside it.
     """
+    rows = _rows(bodies)
+    if not rows:
+        return
+    connection = session.connection()
+    # One statement executed for many rows, not one multi-row INSERT: SQLAlchemy cannot
+    # cache a multi-row VALUES statement and compiled it anew for every batch (a quarter of
+    # the webhook's CPU, profiled at ~450 webhooks/s).
+    connection.execute(_INSERT[connection.dialect.name], rows)
+    wake(session, "inbox")
+
+
+def store_updates_at_once(db: Database, bodies: Sequence[tuple[bytes, str]]) -> None:
+    """``do_store_updates`` on PostgreSQL in one statement, which commits by itself.
+
+    One round trip instead of three (BEGIN, the INSERT, COMMIT): the rows go as arrays and
+    ``unnest`` turns them back into rows, so one prepared statement serves every batch
+    size. Measured: single-message ingest +15-25%, docs/capacity.md.
+    """
+    rows = _rows(bodies)
+    if not rows:
+        return
+    with db.autocommit() as connection:
+        connection.exec_driver_sql(_INSERT_ARRAYS, {
+            "sha256": [r["sha256"] for r in rows], "source": [r["source"] for r in rows],
+            "body": [r["body"] for r in rows], "received_at": rows[0]["received_at"],
+        })  # fmt: skip
+    db.committed({"inbox"})
+
+
+def _rows(bodies: Sequence[tuple[bytes, str]]) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     rows: dict[str, dict[str, Any]] = {}
     for body, source in bodies:
@@ -51,20 +81,21 @@ def do_store_updates(session: Session, bodies: Sequence[tuple[bytes, str]]) -> N
         rows.setdefault(digest, {
             "sha256": digest, "source": source, "body": body, "received_at": now, "attempts": 0,
         })  # fmt: skip
-    if not rows:
-        return
-    connection = session.connection()
     # In digest order, so two concurrent batches sharing bodies lock them in the same order
-    # on PostgreSQL and cannot deadlock. One statement executed for many rows, not one
-    # multi-row INSERT: SQLAlchemy cannot cache a multi-row VALUES statement and compiled it
-    # anew for every batch (a quarter of the webhook's CPU, profiled at ~450 webhooks/s).
-    connection.execute(_INSERT[connection.dialect.name], [rows[d] for d in sorted(rows)])
-    wake(session, "inbox")
+    # on PostgreSQL and cannot deadlock.
+    return [rows[d] for d in sorted(rows)]
 
 
 _INSERT = per_dialect(
     lambda insert: insert(INBOX).on_conflict_do_nothing(index_elements=["sha256"])
 )
+_INSERT_ARRAYS = f"""INSERT INTO {INBOX.name} (sha256, source, body, received_at, attempts)
+SELECT digest, source, body, %(received_at)s, 0
+FROM unnest(%(sha256)s::varchar[], %(source)s::varchar[], %(body)s::bytea[])
+    WITH ORDINALITY AS batch (digest, source, body, position)
+ORDER BY position
+ON CONFLICT (sha256) DO NOTHING
+"""
 
 
 @dataclass(frozen=True)
@@ -142,6 +173,9 @@ class InboxWriter:
                         waiting.stored.set_result(None)
 
     def _write(self, bodies: list[tuple[bytes, str]]) -> None:
+        if not self.db.is_sqlite:
+            store_updates_at_once(self.db, bodies)
+            return
         with self.db.write() as session:
             do_store_updates(session, bodies)
 
