@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import Connection, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import wake
@@ -84,15 +84,39 @@ _LEASE = (
 )
 
 
+# PostgreSQL leases in one statement: the ids are picked (skipping rows another worker
+# holds) and the bodies come back from the UPDATE, so no sort ever carries a body.
+_LEASE_NEXT = (
+    update(INBOX)
+    .where(INBOX.c.id.in_(_PENDING_SKIP_LOCKED.scalar_subquery()))
+    .values(locked_until=bindparam("until"))
+    .returning(INBOX.c.id, INBOX.c.body, INBOX.c.attempts)
+)
+
+
+def _by_id(update: ClaimedUpdate) -> int:
+    return update.id
+
+
 def lease_updates(
-    session: Session, now: datetime, limit: int, lease: timedelta
+    connection: Connection, now: datetime, limit: int, lease: timedelta
 ) -> list[ClaimedUpdate]:
     """Claim updates for processing in other transactions: they stay out of every other
-    claim until ``lease`` has passed (then a crashed worker's updates are taken again)."""
-    claimed = claim_updates(session, now, limit)
-    if claimed:
-        session.connection().execute(_LEASE, {"ids": [c.id for c in claimed], "until": now + lease})
-    return claimed
+    claim until ``lease`` has passed (then a crashed worker's updates are taken again).
+
+    On PostgreSQL one statement, which may run on an autocommit connection (one round trip);
+    on SQLite two, in the caller's write transaction.
+    """
+    until = now + lease
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(_LEASE_NEXT, {"now": now, "limit": limit, "until": until})
+        return sorted((ClaimedUpdate(r.id, r.body, r.attempts) for r in rows), key=_by_id)
+    ids = connection.execute(_PENDING, {"now": now, "limit": limit}).scalars().all()
+    if not ids:
+        return []
+    connection.execute(_LEASE, {"ids": ids, "until": until})
+    rows = connection.execute(_BODIES, {"ids": ids})
+    return [ClaimedUpdate(row.id, row.body, row.attempts) for row in rows]
 
 
 def customer_key(row: ClaimedUpdate) -> str:

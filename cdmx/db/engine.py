@@ -52,7 +52,11 @@ class Database:
         else:
             self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
             _ping_after_idle(self.engine, PING_AFTER_IDLE_SECONDS)
-            self.read_engine = self.engine
+            # Reads run outside a transaction: each statement sees what was committed when
+            # it began, as it would inside one at READ COMMITTED, without the BEGIN and
+            # ROLLBACK round trips (two of a lone SELECT's three: the event feed's polls,
+            # every request's user).
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # Other instances on this PostgreSQL hear of commits that carry events or work.
         self._notifier = None if self.is_sqlite else Notifier(url)
         # session_info reaches every session (e.g. the media link signer for snapshots).
@@ -121,7 +125,8 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; closing it ends the transaction, objects stay readable."""
+        """A session for reading (never for writing: on PostgreSQL its statements run
+        outside a transaction); objects stay readable after it closes."""
         with self._read() as session:
             yield session
 
@@ -129,7 +134,7 @@ class Database:
         if self._notifier is not None:
             self._notifier.stop()
         self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:  # PostgreSQL's read engine shares the pool just disposed
             self.read_engine.dispose()
 
 

@@ -99,8 +99,12 @@ def _none() -> int:
 
 
 def _process_in_parallel(db: Database, size: int, pool: InboxThreads) -> int:
-    with db.write() as session:
-        leased = lease_updates(session, datetime.now(UTC), size, LEASE)
+    if db.is_sqlite:
+        with db.write() as session:
+            leased = lease_updates(session.connection(), datetime.now(UTC), size, LEASE)
+    else:
+        with db.autocommit() as connection:  # one statement: one round trip
+            leased = lease_updates(connection, datetime.now(UTC), size, LEASE)
     groups: dict[str, list[ClaimedUpdate]] = defaultdict(list)
     for row in leased:
         groups[customer_key(row)].append(row)

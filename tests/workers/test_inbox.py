@@ -225,7 +225,7 @@ def test_a_leased_batch_waits_for_its_lease_then_anyone_processes_it(
 ) -> None:
     store(db, "5215500000041", "5215500000042")
     with db.write() as session:  # a worker leases them, then dies before processing
-        leased = lease_updates(session, datetime.now(UTC), 10, inbox_worker.LEASE)
+        leased = lease_updates(session.connection(), datetime.now(UTC), 10, inbox_worker.LEASE)
     assert len(leased) == 2
 
     assert process_pending(db, pool=pool) == 0, "still leased"
