@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, event, select, update
@@ -46,6 +46,20 @@ class ClaimedUpdate:
     id: int
     body: bytes
     attempts: int
+    _parsed: Update | PayloadError | None = field(default=None, repr=False, compare=False)
+
+    def parsed(self) -> Update:
+        """The body as an ``Update``, parsed once however often asked (the side-by-side
+        processor reads its customer first); raises ``PayloadError`` for a body that is no
+        update at all."""
+        if self._parsed is None:
+            try:
+                self._parsed = parse_update(self.body)
+            except PayloadError as exc:
+                self._parsed = exc
+        if isinstance(self._parsed, PayloadError):
+            raise self._parsed
+        return self._parsed
 
 
 _PENDING = (
@@ -123,7 +137,7 @@ def customer_key(row: ClaimedUpdate) -> str:
     """Whose update this is (its first sender's or recipient's id): one customer's updates
     are processed in order, different customers' may run side by side."""
     try:
-        update = parse_update(row.body)
+        update = row.parsed()
     except PayloadError:
         return ""
     for inbound in update.messages:
@@ -144,7 +158,7 @@ def do_process_update(session: Session, row: ClaimedUpdate) -> Update | None:
     connection = session.connection()
     done = {"update_id": row.id, "attempts": row.attempts + 1, "processed_at": now}
     try:
-        update = parse_update(row.body)
+        update = row.parsed()
     except PayloadError as exc:
         # Kept, never retried: there is nothing in it to act on. Visible for an operator.
         connection.execute(_FINISH, {**done, "error": str(exc)})

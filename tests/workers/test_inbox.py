@@ -176,6 +176,22 @@ def test_side_by_side_a_thread_takes_a_transaction_only_for_every_few_customers(
         assert session.scalar(select(func.count(Message.id))) == 4 * per_thread
 
 
+def test_side_by_side_each_body_is_parsed_once(
+    db: Database, pool: InboxThreads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[bytes] = []
+    real_parse = inbox_actions.parse_update
+
+    def counting(body: bytes) -> Any:
+        parsed.append(body)
+        return real_parse(body)
+
+    monkeypatch.setattr(inbox_actions, "parse_update", counting)
+    store(db, *(f"52155000006{i:02d}" for i in range(6)))
+    assert process_pending(db, pool=pool) == 6  # grouped by customer, then processed
+    assert len(parsed) == len(set(parsed)) == 6
+
+
 def test_side_by_side_each_customer_keeps_the_order_of_their_messages(
     db: Database, pool: InboxThreads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
