@@ -2,7 +2,8 @@
 
 A webhook handler verifies the signature and awaits ``InboxWriter.store``; a writer task
 takes everything queued (up to ``MAX_BATCH`` bodies), inserts it with one executemany of
-``INSERT … ON CONFLICT (sha256) DO NOTHING`` in one transaction, and only after the commit
+``INSERT … ON CONFLICT (sha256) DO NOTHING`` in one transaction (on PostgreSQL, one
+``INSERT … SELECT FROM unnest(…)`` that commits by itself), and only after the commit
 answers every request of the batch. Requests that arrive meanwhile form the next batch, so
 the busier the webhook, the larger the batches; nothing waits on a timer. If the
 transaction fails, every request of the batch gets the exception and answers 503: nothing
