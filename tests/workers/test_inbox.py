@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -16,7 +20,7 @@ import cdmx.workers.inbox as inbox_worker
 from cdmx.actions.inbox import MAX_ATTEMPTS, do_store_update, lease_updates
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, InboxUpdate, Message
-from cdmx.workers.inbox import InboxThreads, process_pending
+from cdmx.workers.inbox import InboxThreads, process_pending, run_inbox
 from tests.factories import text_message
 
 BROKEN = "5215500000002"
@@ -144,6 +148,37 @@ def test_webhooks_waiting_end_a_batch_and_a_burst_of_them_makes_the_processor_st
     assert pauses == [inbox_worker.STEP_ASIDE_SECONDS]  # only the burst: a step aside
     with db.read() as session:
         assert session.scalar(select(func.count(Message.id))) == 6
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice value per thread")
+async def test_the_processor_works_below_the_web_s_cpu_priority(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    priorities: list[int] = []
+    process = inbox_worker.do_process_update
+
+    def process_noting_priority(session: Any, row: Any) -> Any:
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return process(session, row)
+
+    monkeypatch.setattr(inbox_worker, "do_process_update", process_noting_priority)
+    web = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    store(db, "5215500000401", "5215500000402")
+    wakeup, stop = asyncio.Event(), asyncio.Event()
+    processor = asyncio.create_task(run_inbox(db, wakeup, stop))
+    for _ in range(200):
+        if len(priorities) == 2:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    wakeup.set()
+    await asyncio.wait_for(processor, 10)
+
+    assert priorities == [inbox_worker.NICENESS] * 2
+    assert web < inbox_worker.NICENESS  # the web's thread (this one) kept its priority
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == web
+    with db.read() as session:
+        assert session.scalar(select(func.count(Message.id))) == 2
 
 
 @pytest.fixture
