@@ -91,14 +91,45 @@ def update_conversation(session: Session, conversation: Conversation, **changes:
         setattr(conversation, name, value)
 
 
-def routing_changes(session: Session, conversation: Conversation, now: datetime) -> dict[str, Any]:
+def routing_changes(
+    session: Session, conversation: Conversation, now: datetime, *, new_contact: bool = False
+) -> dict[str, Any]:
     """The columns that give a just-opened (snapshot) conversation to the right available
     agent, for the caller's one UPDATE; empty when nobody is available. The ORM form for
-    conversations of the session is ``do_route_conversation``."""
-    agent_id = _choose_agent(session, conversation)
+    conversations of the session is ``do_route_conversation``.
+
+    A ``new_contact`` has no previous agent, so only the agents' loads matter: a transaction
+    reads them once and counts its own assignments on top (``_LOADS_KEY``). Counting an
+    agent's open conversations costs as many index entries as they have, so reading them
+    for every new customer of an inbox batch grew with every conversation left open.
+    """
+    if new_contact:
+        loads = _transaction_loads(session)
+        agent_id = choose_agent(list(loads.values()))
+    else:
+        agent_id = _choose_agent(session, conversation)
     if agent_id is None:
         return {}
+    counted: dict[int, AgentLoad] | None = session.info.get(_LOADS_KEY)
+    if counted is not None and agent_id in counted:
+        opened = counted[agent_id].open_conversations + 1
+        counted[agent_id] = AgentLoad(agent_id, opened, now)
     return {"assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now}
+
+
+_LOADS_KEY = "agent_loads"
+
+
+def _transaction_loads(session: Session) -> dict[int, AgentLoad]:
+    """The available agents' loads as this transaction first read them, plus what it
+    assigned since (``routing_changes``)."""
+    loads: dict[int, AgentLoad] | None = session.info.get(_LOADS_KEY)
+    if loads is None:
+        rows = session.connection().execute(_AGENT_LOADS).all()
+        remember_user_names(session, {row.id: row.name for row in rows})
+        loads = {row.id: AgentLoad(row.id, row.open_count, row.last_assigned) for row in rows}
+        session.info[_LOADS_KEY] = loads
+    return loads
 
 
 def _choose_agent(session: Session, conversation: Conversation) -> int | None:
@@ -140,13 +171,13 @@ _PREVIOUS_AGENT = (
     .limit(1)
     .scalar_subquery()
 )
-_LOADS = select(
+_AGENT_LOADS = select(
     User.id,
     User.name,
     _OPEN_COUNT.label("open_count"),
     _LAST_ASSIGNED.label("last_assigned"),
-    _PREVIOUS_AGENT.label("previous"),
 ).where(User.availability == Availability.AVAILABLE, User.is_active.is_(True))
+_LOADS = _AGENT_LOADS.add_columns(_PREVIOUS_AGENT.label("previous"))
 
 
 def do_route_conversation(session: Session, conversation: Conversation, now: datetime) -> None:

@@ -144,7 +144,7 @@ def do_record_inbound_message(
         # Published as it was opened (queued), then as routing left it: one UPDATE for both.
         emit_conversation(session, conversation, CONVERSATION_CREATED, snapshot=_snapshot(
             session, conversation, contact, channel, last_message))  # fmt: skip
-        routed = routing_changes(session, conversation, now)
+        routed = routing_changes(session, conversation, now, new_contact=new_contact)
         changes.update(routed)
     if changes:
         update_conversation(session, conversation, **changes)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from cdmx.actions.assignment import (
     do_close_conversation,
@@ -118,6 +119,42 @@ def test_take_transfer_and_close_emit_snapshots_to_the_right_people(
     ]
     assert events[-1].data["conversation"]["status"] == "closed"
     assert events[-2].data["conversation"]["assignee_name"] == "Beto"
+
+
+def test_a_batch_of_new_customers_reads_the_agents_loads_once_and_still_balances_them(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    agents = [make_user(name=name) for name in ("Ana", "Beto", "Caro")]
+    receive(db, wa_id="5215500000100")  # Ana's, from an earlier transaction
+    loads_read: list[str] = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "last_assigned" in statement:
+            loads_read.append(statement)
+
+    inbound = [
+        parse_update(json.dumps(text_message("hola", wa_id=f"52155000002{i:02d}")).encode())
+        for i in range(6)
+    ]
+    try:
+        with db.write() as session:  # as the inbox processes a batch: one transaction
+            channel = session.scalars(select(Channel)).one()
+            for update in inbound:
+                do_record_inbound_message(session, channel, update.messages[0])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+    assert len(loads_read) == 1
+    with db.read() as session:
+        open_by_agent = dict(
+            session.execute(
+                select(Conversation.assignee_id, func.count()).group_by(Conversation.assignee_id)
+            ).all()
+        )
+    # Seven conversations over three agents: the transaction counted its own assignments.
+    assert sorted(open_by_agent.values()) == [2, 2, 3]
+    assert set(open_by_agent) == {agent.id for agent in agents}
 
 
 def test_twenty_concurrent_first_messages_make_one_conversation(
