@@ -204,6 +204,25 @@ def signed(payload: dict[str, Any] | bytes) -> tuple[bytes, dict[str, str]]:
     return body, {"X-Hub-Signature-256": sign(body, APP_SECRET), "Content-Type": "application/json"}
 
 
+def record_calls(
+    monkeypatch: pytest.MonkeyPatch,
+    owner: Any,
+    name: str,
+    note: Callable[..., Any] = lambda *args: args[0] if len(args) == 1 else args,
+) -> list[Any]:
+    """Wrap ``owner.name`` for the test: each call first appends ``note(*args)`` (the lone
+    argument, by default) to the list returned, then runs the real function."""
+    calls: list[Any] = []
+    real = getattr(owner, name)
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(note(*args, **kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
+
+
 async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
     """Poll ``check`` (sync or async) until it returns something truthy, or fail."""
     import asyncio

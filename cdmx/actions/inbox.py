@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -85,6 +86,11 @@ def claim_updates(session: Session, now: datetime, limit: int) -> list[ClaimedUp
     connection = session.connection()
     query = _PENDING_SKIP_LOCKED if connection.dialect.name == "postgresql" else _PENDING
     ids = connection.execute(query, {"now": now, "limit": limit}).scalars().all()
+    return _claimed(connection, ids)
+
+
+def _claimed(connection: Connection, ids: Sequence[int]) -> list[ClaimedUpdate]:
+    """The claimed rows' bodies, in id order."""
     if not ids:
         return []
     rows = connection.execute(_BODIES, {"ids": ids})
@@ -126,11 +132,9 @@ def lease_updates(
         rows = connection.execute(_LEASE_NEXT, {"now": now, "limit": limit, "until": until})
         return sorted((ClaimedUpdate(r.id, r.body, r.attempts) for r in rows), key=_by_id)
     ids = connection.execute(_PENDING, {"now": now, "limit": limit}).scalars().all()
-    if not ids:
-        return []
-    connection.execute(_LEASE, {"ids": ids, "until": until})
-    rows = connection.execute(_BODIES, {"ids": ids})
-    return [ClaimedUpdate(row.id, row.body, row.attempts) for row in rows]
+    if ids:
+        connection.execute(_LEASE, {"ids": ids, "until": until})
+    return _claimed(connection, ids)
 
 
 def customer_key(row: ClaimedUpdate) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from cdmx.db import engine as engine_module
 from cdmx.db.engine import Database
 from cdmx.realtime.notify import libpq_url
-from tests.conftest import BACKEND_URL
+from tests.conftest import BACKEND_URL, record_calls
 
 pytestmark = pytest.mark.skipif(BACKEND_URL == "sqlite", reason="a PostgreSQL connection pool")
 
@@ -36,15 +36,7 @@ def _backend_pid(database: Database) -> int:
 def test_a_connection_reused_at_once_is_not_pinged_and_an_idle_one_is(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialect = database.engine.dialect
-    pings: list[object] = []
-    real_ping = dialect.do_ping
-
-    def counted(dbapi_connection: object) -> bool:
-        pings.append(dbapi_connection)
-        return real_ping(dbapi_connection)
-
-    monkeypatch.setattr(dialect, "do_ping", counted)
+    pings = record_calls(monkeypatch, database.engine.dialect, "do_ping")
     _backend_pid(database)  # a new connection: nothing to ping
     _backend_pid(database)
     with database.write() as session:

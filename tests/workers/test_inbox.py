@@ -21,6 +21,7 @@ from cdmx.actions.inbox import MAX_ATTEMPTS, do_store_update, lease_updates
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, InboxUpdate, Message
 from cdmx.workers.inbox import InboxThreads, process_pending, run_inbox
+from tests.conftest import record_calls
 from tests.factories import text_message
 
 BROKEN = "5215500000002"
@@ -154,14 +155,10 @@ def test_webhooks_waiting_end_a_batch_and_a_burst_of_them_makes_the_processor_st
 async def test_on_sqlite_the_processor_works_below_the_web_s_cpu_priority(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    priorities: list[int] = []
-    process = inbox_worker.do_process_update
-
-    def process_noting_priority(session: Any, row: Any) -> Any:
-        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return process(session, row)
-
-    monkeypatch.setattr(inbox_worker, "do_process_update", process_noting_priority)
+    priorities = record_calls(
+        monkeypatch, inbox_worker, "do_process_update",
+        note=lambda *_: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+    )  # fmt: skip
     web = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     store(db, "5215500000401", "5215500000402")
     wakeup, stop = asyncio.Event(), asyncio.Event()
@@ -215,14 +212,7 @@ def test_side_by_side_a_thread_takes_a_transaction_only_for_every_few_customers(
 def test_side_by_side_each_body_is_parsed_once(
     db: Database, pool: InboxThreads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed: list[bytes] = []
-    real_parse = inbox_actions.parse_update
-
-    def counting(body: bytes) -> Any:
-        parsed.append(body)
-        return real_parse(body)
-
-    monkeypatch.setattr(inbox_actions, "parse_update", counting)
+    parsed = record_calls(monkeypatch, inbox_actions, "parse_update")
     store(db, *(f"52155000006{i:02d}" for i in range(6)))
     assert process_pending(db, pool=pool) == 6  # grouped by customer, then processed
     assert len(parsed) == len(set(parsed)) == 6
