@@ -10,7 +10,7 @@ PREFIX = "sha256="
 
 def sign(body: bytes, app_secret: str) -> str:
     """The header value Meta would send for ``body``."""
-    return PREFIX + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return PREFIX + hmac.digest(app_secret.encode(), body, hashlib.sha256).hex()
 
 
 def verify(body: bytes, header: str | None, app_secret: str) -> bool:
