@@ -79,9 +79,9 @@ def lower_priority() -> None:
 
     Measured (docs/capacity.md): single-message ingest rose from 0.24–0.35 to 0.59–0.73 of
     the bare endpoint on SQLite, and from 0.35–0.36 to 0.66–0.72 on PostgreSQL, because the
-    webhook no longer shares the CPU half and half with the processor. The processor still gets every idle moment; it
-    waits only while the web has work. Raising a nice value needs no privilege; where it
-    is refused (a sandbox) the thread keeps its priority.
+    webhook no longer shares the CPU half and half with the processor. The processor still
+    gets every idle moment; it waits only while the web has work. Raising a nice value
+    needs no privilege; where it is refused (a sandbox) the thread keeps its priority.
     """
     if not sys.platform.startswith("linux"):
         return
