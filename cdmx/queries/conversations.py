@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, or_, select
@@ -53,9 +54,22 @@ def conversation_snapshot(session: Session, conversation_id: int) -> dict[str, A
     return _json(row)
 
 
+def conversations_by_id(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Several conversations as JSON, keyed by id, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(_base().where(Conversation.id.in_(wanted)))
+    return {row[0].id: _json(row) for row in rows}
+
+
+def sees_everything(user: User) -> bool:
+    return user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
 def can_see(user: User, conversation: Conversation) -> bool:
     """Agents see their own conversations and the queue; supervisors and admins see all."""
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+    if sees_everything(user):
         return True
     return conversation.assignee_id in (None, user.id)
 
@@ -88,7 +102,7 @@ def list_conversations(
             query = query.where(Conversation.status == ConversationStatus.ASSIGNED)
     elif view == "queue":
         query = query.where(Conversation.status == ConversationStatus.QUEUED)
-    elif user.role not in (Role.SUPERVISOR, Role.ADMIN):
+    elif not sees_everything(user):
         query = query.where(
             or_(Conversation.assignee_id == user.id, Conversation.assignee_id.is_(None))
         )

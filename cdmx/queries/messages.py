@@ -1,4 +1,4 @@
-"""Reading messages of a conversation, and finding one by its WhatsApp id."""
+"""Reading messages of a conversation, finding one by its WhatsApp id, searching them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from cdmx.db.search import SearchQuery, search_messages
 from cdmx.db.tables import Message, User
+from cdmx.queries.conversations import conversations_by_id, sees_everything
 from cdmx.queries.media import message_media, page_media
 from cdmx.queries.serialize import message_json
 
@@ -59,3 +61,34 @@ def list_messages(
 def find_by_wamid(session: Session, wamid: str) -> list[Message]:
     """Messages with this WhatsApp id (one per number at most)."""
     return list(session.scalars(select(Message).where(Message.wamid == wamid)))
+
+
+def search_page(
+    session: Session,
+    user: User,
+    query: SearchQuery,
+    *,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """A page of messages matching ``query`` that ``user`` may see, newest first, each with
+    its conversation; ``next_before`` continues when the page is full."""
+    scope = None if sees_everything(user) else user.id
+    found = search_messages(
+        session, query, assignee_or_queue=scope, before_id=before_id, limit=limit
+    )
+    names = _names(session, {m.author_id for m in found if m.author_id is not None})
+    media = page_media(session, found)
+    conversations = conversations_by_id(session, (m.conversation_id for m in found))
+    messages = [
+        message_json(m, names.get(m.author_id), media.get(m.id))
+        | {"conversation": conversations[m.conversation_id]}
+        for m in found
+    ]
+    return {"messages": messages, "next_before": found[-1].id if len(found) == limit else None}
+
+
+def _names(session: Session, user_ids: set[int]) -> dict[int | None, str]:
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples())

@@ -1,24 +1,46 @@
-"""Finding things by their WhatsApp ids: messages by wamid, contacts by wa_id."""
+"""Finding things: messages by wamid or by their text, contacts by wa_id."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
 
-from cdmx.db.tables import Contact, Conversation
+from cdmx.db.engine import Database
+from cdmx.db.search import SearchQuery
+from cdmx.db.tables import Contact, Conversation, User
+from cdmx.domain.errors import ActionError
 from cdmx.domain.identity import canonical_wa_id
 from cdmx.queries.conversations import can_see
-from cdmx.queries.messages import find_by_wamid, message_snapshot
+from cdmx.queries.messages import find_by_wamid, message_snapshot, search_page
 from cdmx.web.api.deps import DB, CurrentUser
 
 router = APIRouter(tags=["lookup"])
 
 
 @router.get("/messages")
-def find_messages(wamid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
-    """Messages with this WhatsApp id that the caller may see."""
+def find_messages(
+    user: CurrentUser,
+    db: DB,
+    wamid: str | None = None,
+    q: str | None = None,
+    before: int | None = None,
+    limit: int = Query(50, ge=1, le=100),
+) -> dict[str, Any]:
+    """``wamid``: the messages with this WhatsApp id. ``q``: a search of the messages' text,
+    newest first, a page of ``limit`` (``before``: the ``next_before`` of the page before).
+    Either way, only what the caller may see."""
+    if wamid is not None:
+        return _by_wamid(user, db, wamid)
+    if q is None:
+        raise ActionError("missing_query", "Give wamid= to find a message or q= to search.")
+    query = SearchQuery.parse(q)
+    with db.read() as session:
+        return search_page(session, user, query, before_id=before, limit=limit)
+
+
+def _by_wamid(user: User, db: Database, wamid: str) -> dict[str, Any]:
     with db.read() as session:
         found = []
         for message in find_by_wamid(session, wamid):

@@ -1,0 +1,134 @@
+"""Message search: the full-text backends behind ``GET /api/v1/messages?q=``.
+
+What a search means, on both databases: case and accents do not matter, every word of the
+query must appear in the message's text (a text's body or a medium's caption), and the last
+word also matches as the start of a word, so results follow the agent's typing ("pedi"
+finds "pedido"). Newest first, a page at a time (``before``: the last id of the page
+before).
+
+SQLite answers from an FTS5 table and PostgreSQL from a GIN index over a ``tsvector``
+(migration 0006). Each database splits the query into words with the same tokenizer that
+indexed the text, so a word is what the index holds: on PostgreSQL "12.50" and
+"ana@example.com" stay one word each, on SQLite they are two and three.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+
+from cdmx.db.tables import Conversation, Message
+from cdmx.domain.errors import ActionError
+
+# What migration 0006 makes outside cdmx/db/tables.py: FTS5's table and its shadow tables
+# (messages_search_data, …) on SQLite, the expression index on PostgreSQL.
+SCHEMA_PREFIXES = ("messages_search", "ix_messages_search")
+MAX_QUERY_CHARS = 200
+MIN_PREFIX_CHARS = 2
+# A letter or a digit in any script; FTS5's unicode61 and PostgreSQL's parser split on the rest.
+_WORD = re.compile(r"[^\W_]+")
+
+
+class BadSearch(ActionError):
+    def __init__(self, message: str) -> None:
+        super().__init__("bad_search", message)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A checked query: the agent's text, and whether its last word is also a prefix."""
+
+    text: str
+    prefix: bool
+
+    @classmethod
+    def parse(cls, raw: str) -> SearchQuery:
+        query = raw.strip()
+        if len(query) > MAX_QUERY_CHARS:
+            raise BadSearch(f"A search has at most {MAX_QUERY_CHARS} characters.")
+        words = _WORD.findall(query)
+        if not words:
+            raise BadSearch("A search needs at least one letter or digit.")
+        # A one-letter prefix would match most of the vocabulary: a whole word then.
+        return cls(query, prefix=len(words[-1]) >= MIN_PREFIX_CHARS)
+
+
+def search_messages(
+    session: Session,
+    query: SearchQuery,
+    *,
+    assignee_or_queue: int | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[Message]:
+    """Messages matching ``query``, newest first. ``assignee_or_queue``: only conversations
+    assigned to that user or to nobody (an agent's view); None: every conversation."""
+    if session.get_bind().dialect.name == "sqlite":
+        statement, order = _sqlite_matches(query, before_id)
+    else:
+        statement, order = _postgresql_matches(query, before_id)
+    if assignee_or_queue is not None:
+        statement = statement.join(Conversation, Conversation.id == Message.conversation_id)
+        statement = statement.where(
+            or_(Conversation.assignee_id.is_(None), Conversation.assignee_id == assignee_or_queue)
+        )
+    return list(session.scalars(statement.order_by(order.desc()).limit(limit)))
+
+
+def _sqlite_matches(
+    query: SearchQuery, before_id: int | None
+) -> tuple[Select[Any], ColumnElement[int]]:
+    # Each word quoted: FTS5's own syntax (AND, NEAR, column:, ^, *) is taken as text.
+    words = [f'"{word}"' for word in _WORD.findall(query.text)]
+    if query.prefix:
+        words[-1] += "*"
+    # Driven by the FTS5 table, which walks its matches newest first (ORDER BY its rowid)
+    # and stops at the page's end, however many messages match.
+    rowid = _FTS.c.rowid
+    statement = (
+        select(Message)
+        .select_from(_FTS)
+        .join(Message, Message.id == rowid)
+        .where(text("messages_search MATCH :match").bindparams(match=" ".join(words)))
+    )
+    if before_id is not None:
+        statement = statement.where(rowid < before_id)
+    return statement, rowid
+
+
+def _postgresql_matches(
+    query: SearchQuery, before_id: int | None
+) -> tuple[Select[Any], ColumnElement[int]]:
+    # plainto_tsquery splits the text with the parser that built the index and takes every
+    # character as text; the last lexeme then gets ":*" for the prefix.
+    tsquery: ColumnElement[Any] = func.plainto_tsquery(_CONFIG, query.text)
+    if query.prefix:
+        tsquery = cast(func.concat(cast(tsquery, Text), ":*"), TSQUERY)
+    statement = select(Message).where(_VECTOR.bool_op("@@")(tsquery))
+    if before_id is not None:
+        statement = statement.where(Message.id < before_id)
+    return statement, Message.id.expression
+
+
+_FTS = table("messages_search", column("rowid", Integer))
+_CONFIG: ColumnElement[Any] = literal_column("'cdmx_search'::regconfig")
+# The indexed expression, exactly as migration 0006 wrote it, so the planner uses the index.
+_VECTOR = func.to_tsvector(_CONFIG, func.coalesce(Message.text, ""))
