@@ -72,11 +72,13 @@ def search_page(
     limit: int = 50,
 ) -> dict[str, Any]:
     """A page of messages matching ``query`` that ``user`` may see, newest first, each with
-    its conversation; ``next_before`` continues when the page is full."""
+    its conversation; ``next_before`` continues while more match."""
     scope = None if sees_everything(user) else user.id
+    # One more than the page: the page is the last when it is not there.
     found = search_messages(
-        session, query, assignee_or_queue=scope, before_id=before_id, limit=limit
+        session, query, assignee_or_queue=scope, before_id=before_id, limit=limit + 1
     )
+    more, found = len(found) > limit, found[:limit]
     names = _names(session, {m.author_id for m in found if m.author_id is not None})
     media = page_media(session, found)
     conversations = conversations_by_id(session, (m.conversation_id for m in found))
@@ -85,10 +87,11 @@ def search_page(
         | {"conversation": conversations[m.conversation_id]}
         for m in found
     ]
-    return {"messages": messages, "next_before": found[-1].id if len(found) == limit else None}
+    return {"messages": messages, "next_before": found[-1].id if more else None}
 
 
 def _names(session: Session, user_ids: set[int]) -> dict[int | None, str]:
     if not user_ids:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows}

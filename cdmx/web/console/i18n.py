@@ -73,6 +73,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "unread_count": "{count} sin leer",
         "today": "Hoy",
         "yesterday": "Ayer",
+        # Message search
+        "search_label": "Buscar en los mensajes",
+        "search_placeholder": "Buscar mensajes",
+        "search_results_label": "Resultados de la búsqueda",
+        "search_searching": "Buscando…",
+        "search_no_results": "Sin resultados",
+        "search_more": "Buscar más",
+        "search_author_prefix": "{name}: ",
         # Conversation header and actions
         "status_queued": "En cola",
         "status_assigned": "Asignada",
@@ -312,6 +320,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "unread_count": "{count} unread",
         "today": "Today",
         "yesterday": "Yesterday",
+        # Message search
+        "search_label": "Search the messages",
+        "search_placeholder": "Search messages",
+        "search_results_label": "Search results",
+        "search_searching": "Searching…",
+        "search_no_results": "No results",
+        "search_more": "More results",
+        "search_author_prefix": "{name}: ",
         # Conversation header and actions
         "status_queued": "Queued",
         "status_assigned": "Assigned",

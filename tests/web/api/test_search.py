@@ -115,12 +115,28 @@ async def test_results_come_a_page_at_a_time_with_their_conversation(
     second = await search(client, auth, "pedido", limit=2, before=first["next_before"])
     assert [m["text"] for m in second["messages"]] == ["Quiero cancelar mi pedido 4521"]
     assert second["next_before"] is None
+    exact = await search(client, auth, "pedido", limit=3)  # all of them: no next page
+    assert len(exact["messages"]) == 3 and exact["next_before"] is None
     ids = [m["id"] for m in first["messages"] + second["messages"]]
     assert ids == sorted(ids, reverse=True)
     found = second["messages"][0]
     assert found["direction"] == "inbound" and found["wamid"].startswith("wamid.")
     assert found["conversation"]["id"] == found["conversation_id"]
     assert found["conversation"]["contact"]["wa_id"] == ANA_CUSTOMER
+
+
+async def test_an_agent_s_reply_is_found_with_its_author(
+    client: httpx.AsyncClient, corpus: dict[str, dict[str, str]]
+) -> None:
+    ana = corpus["ana"]
+    conversation = (await search(client, ana, "4521"))["messages"][0]["conversation"]
+    reply = {"type": "text", "text": "Su devolución va en camino", "local_id": "r1"}
+    url = f"/api/v1/conversations/{conversation['id']}/messages"
+    assert (await client.post(url, json=reply, headers=ana)).status_code == 202
+    found = (await search(client, corpus["supervisor"], "devolucion camino"))["messages"]
+    assert [(m["text"], m["direction"], m["author"]["name"]) for m in found] == [
+        ("Su devolución va en camino", "outbound", "Ana")
+    ]
 
 
 @pytest.mark.parametrize(

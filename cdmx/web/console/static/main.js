@@ -14,6 +14,7 @@ import { startReply } from "./reply.js";
 import { connectEvents } from "./events.js";
 import { renderHeader, renderWindow, setupHeader } from "./header.js";
 import { renderInbox, setupInbox, showLoading } from "./inbox.js";
+import { setupSearch } from "./search.js";
 import {
   isSupervisor,
   on,
@@ -205,6 +206,7 @@ function start() {
   on("me", () => showAvailability());
 
   setupInbox({ onOpen: openConversation, onView: selectView });
+  setupSearch({ onOpen: openConversation });
   setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
   setupDialog();
   setupComposer({ onTemplate: openTemplateForCurrent });
