@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ bench: $(VENV)/.installed
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  $(BIN)/python scripts/bench --db $(PG_BENCH_URL) $(BENCH_ARGS); \
 	else echo "bench: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
+
+# Search over a seeded corpus of 1,000,000 messages (docs/capacity.md), SQLite then PostgreSQL.
+PG_SERVER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+SEARCH_ARGS ?=
+bench-search: $(VENV)/.installed
+	$(BIN)/python scripts/bench_search.py $(SEARCH_ARGS)
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  $(BIN)/python scripts/bench_search.py --db $(PG_SERVER_URL) $(SEARCH_ARGS); \
+	else echo "bench-search: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
 
 clean:
 	rm -rf $(VENV) .test-services test-artifacts .pytest_cache

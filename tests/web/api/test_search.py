@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, select, update
 
+from cdmx.db import search as search_backend
 from cdmx.db.engine import Database
 from cdmx.db.search import BadSearch, SearchQuery
 from cdmx.db.tables import Message, User
@@ -123,6 +124,21 @@ async def test_results_come_a_page_at_a_time_with_their_conversation(
     assert found["direction"] == "inbound" and found["wamid"].startswith("wamid.")
     assert found["conversation"]["id"] == found["conversation_id"]
     assert found["conversation"]["contact"]["wa_id"] == ANA_CUSTOMER
+
+
+async def test_a_page_is_the_same_when_it_spans_the_newest_messages_and_older_ones(
+    client: httpx.AsyncClient,
+    corpus: dict[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth = corpus["supervisor"]
+    whole = await search(client, auth, "pedido")
+    monkeypatch.setattr(search_backend, "RECENT", 2)  # PostgreSQL: two, then the rest
+    assert await search(client, auth, "pedido") == whole
+    first = await search(client, auth, "pedido", limit=2)
+    second = await search(client, auth, "pedido", limit=2, before=first["next_before"])
+    assert first["messages"] + second["messages"] == whole["messages"]
+    assert await texts(client, auth, "devolucion cancelar") == []
 
 
 async def test_an_agent_s_reply_is_found_with_its_author(
