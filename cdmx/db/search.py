@@ -6,15 +6,17 @@ word also matches as the start of a word, so results follow the agent's typing (
 finds "pedido"). Newest first, a page at a time (``before``: the last id of the page
 before).
 
-SQLite answers from an FTS5 table and PostgreSQL from a GIN index over a ``tsvector``
-(migration 0006). Each database splits the query into words with the same tokenizer that
-indexed the text, so a word is what the index holds: on PostgreSQL "12.50" and
-"ana@example.com" stay one word each, on SQLite they are two and three.
+SQLite answers from an FTS5 table and PostgreSQL from a GIN index over a stored
+``tsvector`` column (migration 0006). PostgreSQL splits the query with the parser that
+built its index, so "12.50" and "ana@example.com" stay one word each there; on SQLite the
+query is split at anything but letters and digits, as FTS5's ``unicode61`` split the text,
+so they are two and three words, which must all appear.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,16 +41,19 @@ from cdmx.db.tables import Conversation, Message
 from cdmx.domain.errors import ActionError
 
 # What migration 0006 makes outside cdmx/db/tables.py: FTS5's table and its shadow tables
-# (messages_search_data, …) on SQLite, the expression index on PostgreSQL.
+# (messages_search_data, …) on SQLite, the stored column and its index on PostgreSQL.
 SCHEMA_PREFIXES = ("messages_search", "ix_messages_search", "search_vector")
 MAX_QUERY_CHARS = 200
 RECENT = 20_000  # PostgreSQL: how many of the newest messages a search reads first
 MIN_PREFIX_CHARS = 2
 # A letter or a digit in any script; FTS5's unicode61 and PostgreSQL's parser split on the rest.
 _WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BadSearch(ActionError):
+    """A search that cannot be run: 400 ``bad_search``."""
+
     def __init__(self, message: str) -> None:
         super().__init__("bad_search", message)
 
@@ -62,7 +67,10 @@ class SearchQuery:
 
     @classmethod
     def parse(cls, raw: str) -> SearchQuery:
-        query = raw.strip()
+        """Check the agent's text; raise ``BadSearch`` when it cannot be searched."""
+        # Composed, as the text was indexed ("o" + a combining accent is one "ó"); control
+        # characters (a NUL cannot even reach PostgreSQL) are spaces.
+        query = _CONTROL.sub(" ", unicodedata.normalize("NFC", raw)).strip()
         if len(query) > MAX_QUERY_CHARS:
             raise BadSearch(f"A search has at most {MAX_QUERY_CHARS} characters.")
         words = _WORD.findall(query)
@@ -148,10 +156,11 @@ def _postgresql_matches(
     query: SearchQuery, before_id: int | None
 ) -> tuple[Select[Any], ColumnElement[int]]:
     # plainto_tsquery splits the text with the parser that built the index and takes every
-    # character as text; the last lexeme then gets ":*" for the prefix.
+    # character as text; the last lexeme then gets ":*" for the prefix. A text the parser
+    # finds no word in ("²²") gives an empty query, which stays empty and matches nothing.
     tsquery: ColumnElement[Any] = func.plainto_tsquery(_CONFIG, query.text)
     if query.prefix:
-        tsquery = cast(func.concat(cast(tsquery, Text), ":*"), TSQUERY)
+        tsquery = cast(func.regexp_replace(cast(tsquery, Text), "'$", "':*"), TSQUERY)
     statement = select(Message.id).where(_VECTOR.bool_op("@@")(tsquery))
     if before_id is not None:
         statement = statement.where(Message.id < before_id)

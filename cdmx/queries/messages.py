@@ -12,6 +12,7 @@ from cdmx.db.tables import Channel, Message, User
 from cdmx.queries.conversations import conversations_by_id, sees_everything
 from cdmx.queries.media import message_media, page_media
 from cdmx.queries.serialize import message_json
+from cdmx.whatsapp.content import message_content
 
 _USER_NAME = select(User.name).where(User.id == bindparam("user_id"))
 
@@ -60,6 +61,8 @@ def list_messages(
 
 def find_by_wamid(session: Session, wamid: str) -> list[Message]:
     """Messages with this WhatsApp id (one per number at most)."""
+    if "\x00" in wamid:  # no stored wamid has one, and PostgreSQL's text refuses it
+        return []
     # Through each number: the unique index is (channel_id, wamid), so the wamid alone would
     # scan it whole (128 ms at 1,000,000 messages on SQLite, measured).
     numbers = select(Channel.id).scalar_subquery()
@@ -82,7 +85,11 @@ def search_page(
     found = search_messages(
         session, query, assignee_or_queue=scope, before_id=before_id, limit=limit + 1
     )
-    more, found = len(found) > limit, found[:limit]
+    page = found[:limit]
+    next_before = page[-1].id if len(found) > limit else None
+    # A message its customer deleted is hidden in the thread; it is not shown here either.
+    deleted = _deleted_wamids(session, {m.conversation_id for m in page})
+    found = [m for m in page if m.wamid is None or m.wamid not in deleted]
     names = _names(session, {m.author_id for m in found if m.author_id is not None})
     media = page_media(session, found)
     conversations = conversations_by_id(session, (m.conversation_id for m in found))
@@ -91,7 +98,22 @@ def search_page(
         | {"conversation": conversations[m.conversation_id]}
         for m in found
     ]
-    return {"messages": messages, "next_before": found[-1].id if more else None}
+    return {"messages": messages, "next_before": next_before}
+
+
+def _deleted_wamids(session: Session, conversation_ids: set[int]) -> set[str]:
+    if not conversation_ids:
+        return set()
+    revokes = session.scalars(
+        select(Message.payload).where(
+            Message.conversation_id.in_(conversation_ids), Message.type == "revoke"
+        )
+    )
+    deleted = set()
+    for payload in revokes:
+        content = message_content("revoke", payload if isinstance(payload, dict) else {})
+        deleted.add(content.get("original_message_id") or "")
+    return deleted
 
 
 def _names(session: Session, user_ids: set[int]) -> dict[int | None, str]:

@@ -25,7 +25,7 @@ def find_messages(
     db: DB,
     wamid: str | None = None,
     q: str | None = None,
-    before: int | None = None,
+    before: int | None = Query(None, ge=1, le=2**63 - 1),
     limit: int = Query(50, ge=1, le=100),
 ) -> dict[str, Any]:
     """``wamid``: the messages with this WhatsApp id. ``q``: a search of the messages' text,

@@ -126,14 +126,16 @@ async def test_results_come_a_page_at_a_time_with_their_conversation(
     assert found["conversation"]["contact"]["wa_id"] == ANA_CUSTOMER
 
 
+@pytest.mark.parametrize("recent", [1, 2, 3, 4, 5])
 async def test_a_page_is_the_same_when_it_spans_the_newest_messages_and_older_ones(
     client: httpx.AsyncClient,
     corpus: dict[str, dict[str, str]],
     monkeypatch: pytest.MonkeyPatch,
+    recent: int,
 ) -> None:
     auth = corpus["supervisor"]
     whole = await search(client, auth, "pedido")
-    monkeypatch.setattr(search_backend, "RECENT", 2)  # PostgreSQL: two, then the rest
+    monkeypatch.setattr(search_backend, "RECENT", recent)  # PostgreSQL: the newest, the rest
     assert await search(client, auth, "pedido") == whole
     first = await search(client, auth, "pedido", limit=2)
     second = await search(client, auth, "pedido", limit=2, before=first["next_before"])
@@ -153,6 +155,38 @@ async def test_an_agent_s_reply_is_found_with_its_author(
     assert [(m["text"], m["direction"], m["author"]["name"]) for m in found] == [
         ("Su devolución va en camino", "outbound", "Ana")
     ]
+
+
+async def test_a_message_its_customer_deleted_is_not_found(
+    client: httpx.AsyncClient, db: Database, corpus: dict[str, dict[str, str]]
+) -> None:
+    auth = corpus["supervisor"]
+    target = (await search(client, auth, "4521"))["messages"][0]
+    revoke = text_message("", wa_id=ANA_CUSTOMER)
+    message = revoke["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message.update(type="revoke", revoke={"original_message_id": target["wamid"]})
+    await deliver(client, revoke)
+    await eventually(functools.partial(stored, db, 5))
+    assert await texts(client, auth, "4521") == []
+    assert len(await texts(client, auth, "pedido")) == 2
+
+
+async def test_odd_input_is_searched_or_refused_never_a_500(
+    client: httpx.AsyncClient, corpus: dict[str, dict[str, str]]
+) -> None:
+    auth = corpus["supervisor"]
+    decomposed = "devolucio\u0301n"  # "ó" as "o" and a combining accent
+    assert len(await texts(client, auth, decomposed)) == 2
+    assert await texts(client, auth, "pedido\x00") == await texts(client, auth, "pedido")
+    for odd in ("²²", "½", "𝟘𝟙"):  # digits to Python, perhaps no word to PostgreSQL
+        response = await client.get("/api/v1/messages", params={"q": odd}, headers=auth)
+        assert response.status_code in (200, 400), (odd, response.text)
+    for params in ({"q": "pedido", "before": 2**70}, {"q": "pedido", "limit": 0}):
+        response = await client.get("/api/v1/messages", params=params, headers=auth)
+        assert response.status_code == 422, response.text
+    response = await client.get("/api/v1/messages", params={"wamid": "x\x00"}, headers=auth)
+    assert response.status_code == 200 and response.json()["messages"] == []
 
 
 @pytest.mark.parametrize(

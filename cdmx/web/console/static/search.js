@@ -166,6 +166,7 @@ function leave() {
   nextBefore = null;
   inbox.classList.remove("searching");
   panel.hidden = true;
+  list.removeAttribute("aria-busy");
   list.replaceChildren();
   more.hidden = true;
   showStatus("");
@@ -197,6 +198,7 @@ async function search(text) {
     showStatus(messages.length ? "" : t("search_no_results"));
   } catch (error) {
     if (mine !== sequence) return;
+    query = null; // the same text, asked again (Enter), is searched again
     list.replaceChildren();
     showStatus(error.message, { error: true });
   } finally {
@@ -215,7 +217,8 @@ async function loadMore() {
     list.append(...(data.messages || []).map(renderResult));
     nextBefore = data.next_before ?? null;
     more.hidden = nextBefore == null;
-    // The button goes away with the last page (which may come back empty): the keyboard
+    // The button goes away with the last page (which may come back empty when the customer
+    // deleted the messages it held): the keyboard
     // goes on to the first new result, or stays on the last one.
     if (more.hidden) {
       (list.children[firstNew] || list.lastElementChild)?.querySelector("button")?.focus();
@@ -233,7 +236,7 @@ function onInput({ now = false } = {}) {
   const text = input.value.trim().normalize("NFC");
   if (!searchable(text)) {
     // Too short to ask about (or cleared): the conversation list is back at once.
-    if (query != null) leave();
+    if (!panel.hidden) leave();
     return;
   }
   if (text === query) return;
