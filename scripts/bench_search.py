@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -74,22 +73,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    cleanup = p.Cleanup()
-    try:
-        return _run(args, cleanup)
-    except KeyboardInterrupt:
-        print("\nbench-search: interrupted; cleaning up", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        print(f"bench-search: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        cleanup.close()
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+    return p.run_cleanly("bench-search", lambda cleanup: _run(args, cleanup))
 
 
 def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:

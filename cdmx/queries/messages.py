@@ -90,11 +90,10 @@ def search_page(
     # A message its customer deleted is hidden in the thread; it is not shown here either.
     deleted = _deleted_wamids(session, {m.conversation_id for m in page})
     found = [m for m in page if m.wamid is None or m.wamid not in deleted]
-    names = _names(session, {m.author_id for m in found if m.author_id is not None})
     media = page_media(session, found)
     conversations = conversations_by_id(session, (m.conversation_id for m in found))
     messages = [
-        message_json(m, names.get(m.author_id), media.get(m.id))
+        message_json(m, user_name(session, m.author_id), media.get(m.id))
         | {"conversation": conversations[m.conversation_id]}
         for m in found
     ]
@@ -114,10 +113,3 @@ def _deleted_wamids(session: Session, conversation_ids: set[int]) -> set[str]:
         content = message_content("revoke", payload if isinstance(payload, dict) else {})
         deleted.add(content.get("original_message_id") or "")
     return deleted
-
-
-def _names(session: Session, user_ids: set[int]) -> dict[int | None, str]:
-    if not user_ids:
-        return {}
-    rows = session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-    return {user_id: name for user_id, name in rows}

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 from typing import Any
@@ -62,22 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             "bench: wrk is not installed (apt-get install -y wrk, or make bench)", file=sys.stderr
         )
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
-    cleanup = p.Cleanup()
-    try:
-        return _run(args, cleanup)
-    except KeyboardInterrupt:
-        print("\nbench: interrupted; cleaning up", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        print(f"bench: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        cleanup.close()
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+    return p.run_cleanly("bench", lambda cleanup: _run(args, cleanup))
 
 
 def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:

@@ -42,6 +42,27 @@ def pinned(command: list[str], cpu: int | None) -> list[str]:
     return ["taskset", "-c", str(cpu), *command]
 
 
+def run_cleanly(name: str, run: Callable[[Cleanup], int]) -> int:
+    """A benchmark's main: ``run`` with a ``Cleanup`` that always runs, also on Ctrl+C or
+    SIGTERM (exit 130), and any other error as one line (exit 1)."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    cleanup = Cleanup()
+    try:
+        return run(cleanup)
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted; cleaning up", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        cleanup.close()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 class Cleanup:
     """Owns the temp directory, the child processes and the PostgreSQL databases."""
 

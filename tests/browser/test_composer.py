@@ -15,25 +15,16 @@ from sqlalchemy import update
 from cdmx.db.engine import Database
 from cdmx.db.tables import Conversation, User
 from tests.browser.conftest import Stack
-from tests.browser.test_poc import login
+from tests.browser.test_poc import agent_and_phone
 
 pytestmark = pytest.mark.browser
-CUSTOMER = "5215512345678"
 
 
 def _start(browser: Any, stack: Stack, agent: User, text: str) -> tuple[Any, Any, list[str]]:
     """A customer writes; the agent (logged in) opens the conversation."""
     from playwright.sync_api import expect
 
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    phone = browser.new_context(viewport={"width": 420, "height": 900}).new_page()
-    errors: list[str] = []
-    for each in (page, phone):
-        each.on("pageerror", lambda error: errors.append(str(error)))
-    login(page, stack.app_url, agent)
-    phone.goto(stack.phone_url)
-    phone.fill("#wa-id", CUSTOMER)
-    phone.fill("#name", "María")
+    page, phone, errors = agent_and_phone(browser, stack, agent, height=900)
     phone.fill("#composer", text)
     phone.click("#send")
     item = page.locator(".conversation-item").first

@@ -32,6 +32,23 @@ def login(page: Any, base_url: str, user: User) -> None:
     page.wait_for_selector("#conversation-list")
 
 
+def agent_and_phone(
+    browser: Any, stack: Stack, agent: User, *, height: int
+) -> tuple[Any, Any, list[str]]:
+    """The agent's console (signed in) and the customer's phone (as María), and the script
+    errors either page raises."""
+    page = browser.new_context(viewport={"width": 1280, "height": height}).new_page()
+    phone = browser.new_context(viewport={"width": 420, "height": height}).new_page()
+    errors: list[str] = []
+    for each in (page, phone):
+        each.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, stack.app_url, agent)
+    phone.goto(stack.phone_url)
+    phone.fill("#wa-id", CUSTOMER)
+    phone.fill("#name", "María")
+    return page, phone, errors
+
+
 def test_customer_and_agent_walk_the_five_criteria(
     browser: Any, stack: Stack, make_user: Callable[..., User], screenshot: Any
 ) -> None:

@@ -13,10 +13,9 @@ import pytest
 
 from cdmx.db.tables import User
 from tests.browser.conftest import Stack
-from tests.browser.test_poc import login
+from tests.browser.test_poc import agent_and_phone, login
 
 pytestmark = pytest.mark.browser
-CUSTOMER = "5215512345678"
 CANCEL = "Quiero cancelar mi pedido 4521"
 RETURN = "¿Cuándo llega la devolución?"
 # Markup in customer text must stay text in a result, around the <mark>s too.
@@ -29,15 +28,7 @@ def _conversation_with_reply(browser: Any, stack: Stack, agent: User) -> tuple[A
     with no conversation open."""
     from playwright.sync_api import expect
 
-    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
-    phone = browser.new_context(viewport={"width": 420, "height": 860}).new_page()
-    errors: list[str] = []
-    for each in (page, phone):
-        each.on("pageerror", lambda error: errors.append(str(error)))
-    login(page, stack.app_url, agent)
-    phone.goto(stack.phone_url)
-    phone.fill("#wa-id", CUSTOMER)
-    phone.fill("#name", "María")
+    page, phone, errors = agent_and_phone(browser, stack, agent, height=860)
     item = page.locator(".conversation-item").first
     for text in (CANCEL, RETURN, LATE):
         phone.fill("#composer", text)
