@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from cdmx.realtime.notify import Notifier
+from cdmx.db.notify import Notifier
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PING_AFTER_IDLE_SECONDS = 2.0

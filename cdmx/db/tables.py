@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -58,7 +58,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
 def table(model: type[Base]) -> Table:
@@ -109,7 +109,7 @@ class Contact(Base):
     user_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200), default="")
     # The click-to-WhatsApp ad the customer last came from (Meta's referral object).
-    referral: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    referral: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -164,7 +164,8 @@ class Message(Base):
     wamid: Mapped[str | None] = mapped_column(String(255))
     local_id: Mapped[str | None] = mapped_column(String(64))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    payload: Mapped[dict] = mapped_column(default=dict)  # raw Meta message, or what we send
+    # The raw Meta message, or what we send.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error_code: Mapped[int | None]
     error_title: Mapped[str | None] = mapped_column(Text)
     error_details: Mapped[str | None] = mapped_column(Text)
@@ -225,7 +226,7 @@ class EarlyStatus(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     wamid: Mapped[str] = mapped_column(String(255), index=True)
-    payload: Mapped[dict]
+    payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
 
@@ -240,7 +241,7 @@ class Event(Base):
     # Who may receive it: None = every signed-in user; else these user ids (supervisors and
     # admins receive everything).
     audience: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
-    data: Mapped[dict]
+    data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
 
@@ -260,7 +261,7 @@ class Template(Base):
     category: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(String(40), default="")  # APPROVED, PAUSED, …
     parameter_format: Mapped[str] = mapped_column(String(20), default="positional")
-    components: Mapped[list[dict] | None] = mapped_column(JSON)
+    components: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     synced_at: Mapped[datetime]
 
 

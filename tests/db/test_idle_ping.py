@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from cdmx.db import engine as engine_module
 from cdmx.db.engine import Database
-from cdmx.realtime.notify import libpq_url
+from cdmx.db.notify import libpq_url
 from tests.conftest import BACKEND_URL, record_calls
 
 pytestmark = pytest.mark.skipif(BACKEND_URL == "sqlite", reason="a PostgreSQL connection pool")
