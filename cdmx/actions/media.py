@@ -19,6 +19,7 @@ from cdmx.db.tables import Channel, Conversation, Media, Message, User
 from cdmx.domain.errors import Invalid
 from cdmx.domain.events import MESSAGE_CREATED, MESSAGE_UPDATED
 from cdmx.domain.sealing import Sealer, SealError
+from cdmx.storage.stored import StoredFile
 from cdmx.whatsapp.content import MEDIA_TYPES, message_content
 from cdmx.whatsapp.outgoing import CAPTION_LIMIT, Outgoing
 from cdmx.whatsapp.payload import summarize
@@ -47,24 +48,6 @@ class FetchJob:
     attempts: int
     received_at: datetime
     token: str | None = None  # the number's own token (decrypted), None for META_ACCESS_TOKEN
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A file in the media store, with what was learnt about it while storing it."""
-
-    key: str
-    mime_type: str
-    size: int
-    sha256: str  # hex
-    filename: str | None = None
-    thumbnail_key: str | None = None
-    width: int | None = None
-    height: int | None = None
-
-    @property
-    def keys(self) -> list[str]:
-        return [k for k in (self.key, self.thumbnail_key) if k]
 
 
 def do_register_inbound_media(session: Session, message: Message) -> Media | None:

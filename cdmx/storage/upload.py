@@ -11,7 +11,7 @@ import hashlib
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from cdmx.storage.base import MediaStore
 from cdmx.storage.filetype import (
@@ -23,10 +23,8 @@ from cdmx.storage.filetype import (
     human_size,
     sniff,
 )
+from cdmx.storage.stored import StoredFile, hash_file, store_file
 from cdmx.storage.thumbnails import ConversionUnavailable, to_ogg_opus
-
-if TYPE_CHECKING:
-    from cdmx.actions.media import StoredFile
 
 CHUNK = 1024 * 1024
 
@@ -44,8 +42,6 @@ def prepare_upload(
     store: MediaStore, source: BinaryIO, filename: str | None, *, voice: bool = False
 ) -> tuple[StoredFile, str]:
     """Store an uploaded file; returns it and its WhatsApp type, or raises MediaRefused."""
-    from cdmx.workers.media import store_file
-
     name = clean_filename(filename)
     with tempfile.TemporaryDirectory(prefix="cdmx-upload-") as folder:
         path = Path(folder) / "upload"
@@ -81,7 +77,7 @@ def prepare_upload(
                         422, "invalid_recording", f"The recording could not be read: {exc}"
                     ) from None
                 path = converted
-                digest = _hash(path)
+                digest = hash_file(path)
                 with path.open("rb") as f:
                     sniffed = sniff(f.read(HEAD_BYTES))
                 size = path.stat().st_size
@@ -102,14 +98,6 @@ def _copy(source: BinaryIO, target: Path) -> str:
         while chunk := source.read(CHUNK):
             digest.update(chunk)
             out.write(chunk)
-    return digest.hexdigest()
-
-
-def _hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
     return digest.hexdigest()
 
 

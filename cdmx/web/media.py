@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.datastructures import UploadFile
 
-from cdmx.actions.media import DuplicateUpload, StoredFile, do_send_media
+from cdmx.actions.media import DuplicateUpload, do_send_media
 from cdmx.db.tables import Conversation, Media, Message
 from cdmx.domain.errors import Invalid
 from cdmx.queries.conversations import can_see, visible_conversation
@@ -24,6 +24,7 @@ from cdmx.queries.messages import message_snapshot
 from cdmx.storage.base import MediaStore
 from cdmx.storage.filetype import MAX_UPLOAD_BYTES, MediaRefused, human_size
 from cdmx.storage.local import LocalStore
+from cdmx.storage.stored import StoredFile
 from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.web.errors import error_response

@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
-import io
 import logging
 import shutil
 import tempfile
@@ -30,7 +28,6 @@ from sqlalchemy import select
 
 from cdmx.actions.media import (
     FetchJob,
-    StoredFile,
     claim_media,
     do_mark_media_deleted,
     do_record_media_failure,
@@ -43,9 +40,9 @@ from cdmx.actions.outbox import SendJob
 from cdmx.db.engine import Database
 from cdmx.db.tables import Media
 from cdmx.domain.sealing import Sealer
-from cdmx.storage.base import MediaStore, new_key
-from cdmx.storage.filetype import EXTENSIONS, HEAD_BYTES, LIMITS, limit_for, sniff
-from cdmx.storage.thumbnails import Thumbnail, image_thumbnail, video_poster
+from cdmx.storage.base import MediaStore
+from cdmx.storage.filetype import EXTENSIONS, LIMITS, limit_for
+from cdmx.storage.stored import StoredFile, store_file
 from cdmx.whatsapp.content import MEDIA_TYPES
 from cdmx.whatsapp.errors import GraphError, Permanent, Retryable
 from cdmx.whatsapp.graph import GraphClient, TooLarge
@@ -210,52 +207,6 @@ def digest_matches(expected: str, digest: bytes) -> bool:
         )
     except (binascii.Error, ValueError):
         return False
-
-
-def store_file(
-    store: MediaStore,
-    path: Path,
-    sha256_hex: str,
-    *,
-    declared_type: str | None,
-    kind: str,
-    filename: str | None = None,
-) -> StoredFile:
-    """Sniff, thumbnail and store a local file (blocking; run it in a thread)."""
-    with path.open("rb") as f:
-        head = f.read(HEAD_BYTES)
-    sniffed = sniff(head, filename)
-    mime = sniffed.mime_type or (declared_type or "application/octet-stream").split(";")[0]
-    thumbnail: Thumbnail | None = None
-    if kind in ("image", "sticker") and mime.startswith("image/"):
-        thumbnail = image_thumbnail(path)
-    elif kind == "video":
-        thumbnail = video_poster(path)
-    key = new_key(EXTENSIONS.get(mime, ""))
-    with path.open("rb") as f:
-        store.put_stream(key, f, mime)
-    thumbnail_key = None
-    if thumbnail is not None:
-        thumbnail_key = (
-            key.rsplit(".", 1)[0]
-            + "_t"
-            + (".png" if thumbnail.content_type == "image/png" else ".jpg")
-        )
-        store.put_stream(thumbnail_key, io.BytesIO(thumbnail.data), thumbnail.content_type)
-    return StoredFile(
-        key=key, mime_type=mime, size=path.stat().st_size, sha256=sha256_hex,
-        filename=filename, thumbnail_key=thumbnail_key,
-        width=thumbnail.width if thumbnail else None,
-        height=thumbnail.height if thumbnail else None,
-    )  # fmt: skip
-
-
-def hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 async def prepare_media_send(

@@ -15,21 +15,20 @@ from PIL import Image
 from sqlalchemy import select
 
 from cdmx.actions.channels import do_set_channel_token
-from cdmx.actions.media import StoredFile, do_send_media
+from cdmx.actions.media import do_send_media
 from cdmx.actions.outbox import claim_sends
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Event, Media, User
 from cdmx.domain.sealing import Sealer
 from cdmx.simulator import SimulatorConfig, create_simulator_app
 from cdmx.storage import LocalStore
+from cdmx.storage.stored import StoredFile, store_file
 from cdmx.whatsapp.graph import GraphClient
-from cdmx.workers.media import MediaFetcher, digest_matches, prepare_media_send, store_file
+from cdmx.workers.media import MediaFetcher, digest_matches, prepare_media_send
 from tests.conftest import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID
 from tests.media_helpers import (
-    HAS_FFMPEG,
     jpeg,
     media_webhook,
-    mp4,
     pdf,
     png,
     record_inbound,
@@ -194,15 +193,6 @@ async def test_retention_sweep_deletes_files_and_says_so(
     with pytest.raises(Exception):  # gone from the store, whichever store it is  # noqa: B017
         store.open(stored.storage_key).read()
     assert updated_events(db, message.id)[-1]["message"]["id"] == message.id
-
-
-@pytest.mark.skipif(not HAS_FFMPEG, reason="ffmpeg is not installed")
-def test_video_is_stored_with_a_poster_frame(tmp_path: Path, store: LocalStore) -> None:
-    path = tmp_path / "in.mp4"
-    path.write_bytes(mp4(tmp_path))
-    stored = store_file(store, path, "00", declared_type="video/mp4", kind="video")
-    assert stored.mime_type == "video/mp4" and stored.thumbnail_key
-    assert (stored.width, stored.height) == (320, 240)
 
 
 def test_sha256_may_be_hex_or_base64() -> None:
