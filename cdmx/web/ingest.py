@@ -10,95 +10,27 @@ transaction fails, every request of the batch gets the exception and answers 503
 is acknowledged that was not stored.
 
 Per request this replaces a thread-pool hop and a transaction (BEGIN, INSERT, COMMIT with
-its fsync; ~2.5 ms of CPU, docs/capacity.md findings 1 and 3) by a share of one.
+its fsync; ~2.5 ms of CPU, docs/capacity.md findings 1 and 3) by a share of one. The
+statements are the inbox's writers, ``cdmx.actions.inbox.do_store_updates`` and
+``store_updates_at_once``; this module only batches the requests and answers them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cdmx.actions.events import wake
-from cdmx.actions.inbox import do_store_update
-from cdmx.db.engine import Database, per_dialect
-from cdmx.db.tables import InboxUpdate, table
+from cdmx.actions.inbox import do_store_update, do_store_updates, store_updates_at_once
+from cdmx.db.engine import Database
 
 MAX_BATCH = 256
 # SQLite has one writer, so a second batch would only queue on its lock. PostgreSQL commits
 # concurrently: while one batch waits for its commit's fsync, others can be sent.
 POSTGRES_BATCHES_IN_FLIGHT = 3
-
-INBOX = table(InboxUpdate)
-
-
-def do_store_updates(session: Session, bodies: Sequence[tuple[bytes, str]]) -> None:
-    """Keep many webhook bodies (body, source) with one executemany of an idempotent INSERT.
-
-    The batch form of ``cdmx.actions.inbox.do_store_update``, and belongs beside it.
-    """
-    rows = _rows(bodies)
-    if not rows:
-        return
-    connection = session.connection()
-    # One statement executed for many rows, not one multi-row INSERT: SQLAlchemy cannot
-    # cache a multi-row VALUES statement and compiled it anew for every batch (a quarter of
-    # the webhook's CPU, profiled at ~450 webhooks/s).
-    connection.execute(_INSERT[connection.dialect.name], rows)
-    wake(session, "inbox")
-
-
-def store_updates_at_once(db: Database, bodies: Sequence[tuple[bytes, str]]) -> None:
-    """``do_store_updates`` on PostgreSQL in one statement, which commits by itself.
-
-    One round trip instead of three (BEGIN, the INSERT, COMMIT): the rows go as arrays and
-    ``unnest`` turns them back into rows, so one prepared statement serves every batch
-    size. Measured: single-message ingest +15-25%, docs/capacity.md. The arrays go in
-    binary (``%b``): the bodies are sent as they are instead of escaped to text, which took
-    a tenth of the webhook's CPU (profiled at ~7,500 webhooks/s).
-    """
-    rows = _rows(bodies)
-    if not rows:
-        return
-    with db.autocommit() as connection:
-        connection.exec_driver_sql(_INSERT_ARRAYS, {
-            "sha256": [r["sha256"] for r in rows], "source": [r["source"] for r in rows],
-            "body": [r["body"] for r in rows], "received_at": rows[0]["received_at"],
-        })  # fmt: skip
-    db.committed({"inbox"})
-
-
-def _rows(bodies: Sequence[tuple[bytes, str]]) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
-    rows: dict[str, dict[str, Any]] = {}
-    for body, source in bodies:
-        # A redelivery queued beside the original is sent once: one row per digest.
-        digest = hashlib.sha256(body).hexdigest()
-        rows.setdefault(digest, {
-            "sha256": digest, "source": source, "body": body, "received_at": now, "attempts": 0,
-        })  # fmt: skip
-    # In digest order, so two concurrent batches sharing bodies lock them in the same order
-    # on PostgreSQL and cannot deadlock.
-    return [rows[d] for d in sorted(rows)]
-
-
-_INSERT = per_dialect(
-    lambda insert: insert(INBOX).on_conflict_do_nothing(index_elements=["sha256"])
-)
-_INSERT_ARRAYS = f"""INSERT INTO {INBOX.name} (sha256, source, body, received_at, attempts)
-SELECT digest, source, body, %(received_at)s, 0
-FROM unnest(%(sha256)b::varchar[], %(source)b::varchar[], %(body)b::bytea[])
-    WITH ORDINALITY AS batch (digest, source, body, position)
-ORDER BY position
-ON CONFLICT (sha256) DO NOTHING
-"""
 
 
 @dataclass(frozen=True)
