@@ -20,7 +20,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cdmx import __version__
 from cdmx.actions.channels import do_ensure_channel
-from cdmx.aws import webhook as aws_webhook
 from cdmx.db.engine import Database
 from cdmx.domain.sealing import Sealer
 from cdmx.realtime.bus import EventBus
@@ -31,6 +30,7 @@ from cdmx.settings import Settings
 from cdmx.storage import build_store
 from cdmx.web import health, webhooks
 from cdmx.web import media as media_routes
+from cdmx.web import sns as sns_webhook
 from cdmx.web.api import router as api_router
 from cdmx.web.auth import TokenSigner
 from cdmx.web.console import views
@@ -192,7 +192,7 @@ def create_app(
     app.add_middleware(webhooks.WebhookReceiver)
     install_error_handlers(app)
     app.include_router(webhooks.router)
-    app.include_router(aws_webhook.router)
+    app.include_router(sns_webhook.router)
     app.include_router(media_routes.router)
     app.include_router(api_router)
     app.include_router(health.router)

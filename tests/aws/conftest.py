@@ -218,12 +218,8 @@ def sns_http(signer: Signer) -> SnsHttp:
 async def app(
     settings: Settings, db: Database, graph: GraphRecorder, sns_http: SnsHttp
 ) -> AsyncIterator[Any]:
-    """The app with ``POST /webhooks/sns`` (included here until app.py includes it)."""
-    from cdmx.aws.webhook import router
-
+    """The app (with ``POST /webhooks/sns``) whose SNS certificate fetches go to ``sns_http``."""
     application = create_app(settings, graph_transport=graph.transport)
-    if not any(getattr(r, "path", None) == "/webhooks/sns" for r in application.routes):
-        application.include_router(router)
     application.state.sns_transport = httpx.MockTransport(sns_http.handler)
     async with application.router.lifespan_context(application):
         yield application

@@ -9,13 +9,18 @@ from sqlalchemy import func, select
 
 from cdmx.db.engine import Database
 from cdmx.db.tables import InboxUpdate, Message
-from tests.aws.conftest import (
+from tests.aws.conftest import (  # noqa: F401 (the AWS side's fixtures)
     EUM_TOPIC,
     REGION,
     STREAM_TOPIC,
     Signer,
     SnsHttp,
+    _aws_env,
+    app,
     eum_message,
+    settings,
+    signer,
+    sns_http,
     text_message,
 )
 from tests.conftest import eventually
