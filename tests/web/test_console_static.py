@@ -195,13 +195,29 @@ def test_console_page_has_the_hooks_the_browser_tests_use() -> None:
         'id="tab-queue"',
         'id="connection-banner"',
         '<meta name="csrf-token" content="token-123">',
-        'href="/static/console/console.css"',
+        'href="/static/console/tokens.css"',
         'src="/static/console/main.js"',
         'action="/logout"',
         'href="?lang=en"',
     ]:
         assert hook in html, hook
     assert 'id="tab-all"' not in html
+
+
+CSS_ORDER = ["tokens", "layout", "admin", "inbox", "thread", "composer", "dialogs"]
+
+
+def test_the_console_page_links_every_stylesheet_tokens_and_layout_first() -> None:
+    assert sorted(path.stem for path in STATIC.glob("*.css")) == sorted(CSS_ORDER)
+    html = _render("console.html", **_console_context())
+    links = re.findall(r'<link rel="stylesheet" href="/static/console/([\w-]+)\.css">', html)
+    assert links == CSS_ORDER
+
+
+def test_the_shell_links_the_sheets_every_page_needs() -> None:
+    html = _render("_base.html", lang="en", strings=strings_for("en"), csrf_token="t")
+    links = re.findall(r'<link rel="stylesheet" href="/static/console/([\w-]+)\.css">', html)
+    assert links == ["tokens", "layout", "admin"]
 
 
 @pytest.mark.parametrize("role", ["supervisor", "admin"])
