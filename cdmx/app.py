@@ -7,6 +7,7 @@ Nothing here is global: every piece is built from the Settings passed in and hun
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,7 +41,7 @@ from cdmx.whatsapp.graph import GraphClient
 from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
 from cdmx.workers.runner import Workers
-from cdmx.workers.templates import run_template_sync
+from cdmx.workers.templates import run_template_sync, sync_all_templates
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "console" / "static"
@@ -172,6 +173,7 @@ def create_app(
     app.state.inbox_writer = inbox_writer
     app.state.bus = bus
     app.state.graph = graph
+    app.state.sync_templates = functools.partial(sync_all_templates, db, graph, settings)
     app.state.workers = workers
     app.state.feed = feed
     app.state.sealer = sealer

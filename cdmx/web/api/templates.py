@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from cdmx.actions.templates import do_start_conversation
+from cdmx.actions.templates import SyncResult, do_start_conversation
 from cdmx.domain.errors import ActionError, Forbidden
 from cdmx.domain.states import Role
 from cdmx.queries.conversations import conversation_snapshot
@@ -15,9 +16,10 @@ from cdmx.queries.messages import message_snapshot
 from cdmx.queries.templates import list_templates
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.whatsapp.errors import GraphError
-from cdmx.workers.templates import sync_all_templates
 
 router = APIRouter(tags=["templates"])
+
+TemplateSync = Callable[[], Awaitable[SyncResult]]
 
 
 class UpstreamFailed(ActionError):
@@ -45,9 +47,10 @@ async def sync_templates(user: CurrentUser, request: Request) -> dict[str, Any]:
     """Fetch every template of the business account(s) from Meta now (admins, supervisors)."""
     if user.role not in (Role.ADMIN, Role.SUPERVISOR):
         raise Forbidden("forbidden", "Only admins and supervisors can sync templates.")
-    app = request.app
+    # The sync is the template worker's (create_app injects it): the web only asks for one.
+    sync: TemplateSync = request.app.state.sync_templates
     try:
-        result = await sync_all_templates(app.state.db, app.state.graph, app.state.settings)
+        result = await sync()
     except GraphError as exc:
         raise UpstreamFailed(
             "template_sync_failed", f"WhatsApp did not list the templates: {exc.message}"
