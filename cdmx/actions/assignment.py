@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.events import emit
 from cdmx.db.engine import per_dialect
-from cdmx.db.tables import Channel, Contact, Conversation, User, table
+from cdmx.db.tables import CONVERSATIONS, Channel, Contact, Conversation, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CLOSED, CONVERSATION_UPDATED
 from cdmx.domain.routing import AgentLoad, choose_agent
@@ -21,7 +21,6 @@ from cdmx.queries.messages import remember_user_names
 OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED)
 
 
-CONVERSATIONS = table(Conversation)
 _OPEN = (
     select(CONVERSATIONS)
     .where(

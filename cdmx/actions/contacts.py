@@ -15,11 +15,10 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.db.engine import per_dialect
-from cdmx.db.tables import Contact, table
+from cdmx.db.tables import CONTACTS, Contact
 from cdmx.domain.identity import canonical_wa_id, contact_identity
 from cdmx.whatsapp.payload import Sender
 
-CONTACTS = table(Contact)
 _BY_IDENTITY = select(CONTACTS).where(CONTACTS.c.identity == bindparam("identity"))
 _INSERT = per_dialect(
     lambda insert: (

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from cdmx.db.tables import Event, table
+from cdmx.db.tables import EVENTS
 
-_INSERT = table(Event).insert()
+_INSERT = EVENTS.insert()
 
 
 @dataclass

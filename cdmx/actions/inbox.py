@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 from cdmx.actions.events import wake
 from cdmx.actions.messages import do_apply_status, do_record_inbound_message
 from cdmx.db.engine import Database, dialect_insert, per_dialect
-from cdmx.db.tables import Channel, InboxUpdate, table
+from cdmx.db.tables import CHANNELS, INBOX, Channel, InboxUpdate
 from cdmx.whatsapp.payload import PayloadError, Update, parse_update
 
 log = logging.getLogger(__name__)
 
-INBOX = table(InboxUpdate)
-CHANNELS = table(Channel)
 
 MAX_ATTEMPTS = 5
 

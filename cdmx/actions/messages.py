@@ -9,7 +9,6 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
-    CONVERSATIONS,
     emit_conversation,
     open_conversation,
     routing_changes,
@@ -24,14 +23,15 @@ from cdmx.actions.events import emit, wake
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
+    CONVERSATIONS,
+    EARLY_STATUSES,
+    MESSAGES,
+    OUTBOX,
     Channel,
     Contact,
     Conversation,
-    EarlyStatus,
     Message,
-    OutboxItem,
     User,
-    table,
 )
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import (
@@ -59,7 +59,6 @@ from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
 ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 CHANGED_NUMBER = frozenset({"user_changed_number", "customer_changed_number"})
 LATE_MESSAGE_SLACK = timedelta(seconds=5)
-MESSAGES = table(Message)
 _SAME_WAMID = (
     MESSAGES.c.channel_id == bindparam("channel_id"),
     MESSAGES.c.wamid == bindparam("wamid"),
@@ -79,12 +78,14 @@ _MESSAGE_BY_WAMID = (
     .where(*_SAME_WAMID)
 )
 _UPDATE_MESSAGE = update(MESSAGES).where(MESSAGES.c.id == bindparam("row_id"))
-EARLY = table(EarlyStatus)
-_INSERT_EARLY = EARLY.insert()
-_EARLY_FOR = select(EARLY.c.id, EARLY.c.payload).where(
-    EARLY.c.channel_id == bindparam("channel_id"), EARLY.c.wamid == bindparam("wamid")
+_INSERT_EARLY = EARLY_STATUSES.insert()
+_EARLY_FOR = select(EARLY_STATUSES.c.id, EARLY_STATUSES.c.payload).where(
+    EARLY_STATUSES.c.channel_id == bindparam("channel_id"),
+    EARLY_STATUSES.c.wamid == bindparam("wamid"),
 )
-_DELETE_EARLY = delete(EARLY).where(EARLY.c.id.in_(bindparam("ids", expanding=True)))
+_DELETE_EARLY = delete(EARLY_STATUSES).where(
+    EARLY_STATUSES.c.id.in_(bindparam("ids", expanding=True))
+)
 _ASSIGNEE_OF = select(CONVERSATIONS.c.assignee_id).where(
     CONVERSATIONS.c.id == bindparam("conversation_id")
 )
@@ -368,7 +369,7 @@ _BY_LOCAL_ID = select(MESSAGES).where(
     MESSAGES.c.local_id == bindparam("local_id"),
 )
 _INSERT_REPLY = MESSAGES.insert().returning(MESSAGES.c.id)
-_INSERT_OUTBOX = table(OutboxItem).insert()
+_INSERT_OUTBOX = OUTBOX.insert()
 
 
 def message_wamid(session: Session, conversation_id: int, message_id: int) -> str:

@@ -15,16 +15,23 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from cdmx.actions.assignment import CONVERSATIONS
 from cdmx.actions.channels import channel_token, do_set_channel_health
-from cdmx.actions.contacts import CONTACTS
 from cdmx.actions.messages import (
-    MESSAGES,
     advance_status,
     apply_early_statuses,
     emit_message,
 )
-from cdmx.db.tables import Channel, Conversation, Message, OutboxItem, table
+from cdmx.db.tables import (
+    CHANNELS,
+    CONTACTS,
+    CONVERSATIONS,
+    MESSAGES,
+    OUTBOX,
+    Channel,
+    Conversation,
+    Message,
+    OutboxItem,
+)
 from cdmx.domain.events import MESSAGE_UPDATED
 from cdmx.domain.identity import e164
 from cdmx.domain.sealing import Sealer, SealError
@@ -58,8 +65,6 @@ class SendJob:
     body: dict[str, Any]
 
 
-OUTBOX = table(OutboxItem)
-CHANNELS = table(Channel)
 _HEADS = (
     select(func.min(OUTBOX.c.id))
     .where(OUTBOX.c.done_at.is_(None))

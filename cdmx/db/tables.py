@@ -290,3 +290,15 @@ class Media(Base):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     stored_at: Mapped[datetime | None]
+
+
+# The Core tables behind the hot paths' prebuilt statements: one handle each, imported from
+# here (never from the module of another action).
+CHANNELS = table(Channel)
+CONTACTS = table(Contact)
+CONVERSATIONS = table(Conversation)
+MESSAGES = table(Message)
+INBOX = table(InboxUpdate)
+OUTBOX = table(OutboxItem)
+EARLY_STATUSES = table(EarlyStatus)
+EVENTS = table(Event)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 
 from cdmx.db.engine import Database
-from cdmx.db.tables import Event, table
+from cdmx.db.tables import EVENTS, Event
 from cdmx.realtime.bus import EventBus, PublishedEvent
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ GAP_WAIT = 1.0  # seconds; a transaction holding an id open longer than this is 
 BATCH = 1000
 SAFETY_POLL = 1.0  # seconds between polls when nothing wakes the feed
 
-EVENTS = table(Event)
 _AFTER = (
     select(EVENTS).where(EVENTS.c.id > bindparam("watermark")).order_by(EVENTS.c.id).limit(BATCH)
 )
