@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
-import secrets
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -12,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cdmx.simulator.faults import Fault
+from cdmx.simulator.graph_errors import GraphError, check_path, invalid
 from cdmx.simulator.state import GraphRequest, Simulator, canonical_wa_id
 from cdmx.simulator.templates import SAMPLE_TEMPLATES, TemplateRejected, check_and_render
 
@@ -23,64 +21,7 @@ KNOWN_TYPES = (
     "audio", "contacts", "document", "image", "interactive", "location", "reaction",
     "sticker", "template", "text", "video",
 )  # fmt: skip
-VERSION = re.compile(r"v\d+\.0")
 TEMPLATE_PAGE_DEFAULT = 25  # Meta's page size when no limit is given [unverified]
-
-
-class GraphError(Exception):
-    """A Graph API error, rendered in Meta's `{"error": {...}}` envelope."""
-
-    def __init__(
-        self,
-        code: int,
-        message: str,
-        *,
-        http_status: int = 400,
-        details: str | None = None,
-        error_type: str = "OAuthException",
-        subcode: int | None = None,
-        is_transient: bool | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.http_status = http_status
-        self.details = details
-        self.error_type = error_type
-        self.subcode = subcode
-        self.is_transient = is_transient
-
-    @classmethod
-    def from_fault(cls, fault: Fault) -> GraphError:
-        """The error an injected fault answers with."""
-        return cls(
-            fault.code,
-            fault.message,
-            http_status=fault.http_status,
-            details=fault.details,
-            is_transient=fault.is_transient,
-        )
-
-    def response(self) -> JSONResponse:
-        """The HTTP response Meta would send."""
-        error: dict[str, Any] = {
-            "message": self.message,
-            "type": self.error_type,
-            "code": self.code,
-        }
-        if self.subcode is not None:
-            error["error_subcode"] = self.subcode
-        if self.details is not None:
-            error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
-        if self.is_transient is not None:
-            error["is_transient"] = self.is_transient
-        error["fbtrace_id"] = "A" + secrets.token_urlsafe(18)
-        return JSONResponse({"error": error}, status_code=self.http_status)
-
-
-def invalid(message: str, details: str | None = None) -> GraphError:
-    """Meta's code 100, invalid parameter."""
-    return GraphError(100, f"(#100) {message}", details=details)
 
 
 def graph_routes() -> list[Route]:
@@ -118,7 +59,7 @@ async def list_templates(request: Request) -> JSONResponse:
     sim: Simulator = request.app.state.simulator
     await sim.faults.delay()
     try:
-        _check_path(request, sim, "waba_id", sim.config.waba_id, "get")
+        check_path(request, sim, "waba_id", sim.config.waba_id, "get")
         query = request.query_params
         limit = _int_param(query.get("limit"), TEMPLATE_PAGE_DEFAULT, "limit")
         start = _cursor_offset(query.get("after"))
@@ -188,7 +129,7 @@ async def set_faults(request: Request) -> JSONResponse:
 
 
 def _handle_messages(request: Request, sim: Simulator, record: GraphRequest) -> JSONResponse:
-    _check_path(request, sim, "phone_number_id", sim.config.phone_number_id, "post")
+    check_path(request, sim, "phone_number_id", sim.config.phone_number_id, "post")
     body = record.body
     if not isinstance(body, dict) or "messaging_product" not in body:
         raise invalid("The parameter messaging_product is required.")
@@ -248,31 +189,6 @@ def _mark_read(sim: Simulator, body: dict[str, Any]) -> JSONResponse:
     if not sim.business_reads(message_id, typing=typing) and not message_id.startswith("wamid."):
         raise invalid("Invalid parameter", details=f"Invalid message_id: {message_id!r}")
     return JSONResponse({"success": True})
-
-
-def _check_path(request: Request, sim: Simulator, param: str, expected: str, verb: str) -> None:
-    version = request.path_params["version"]
-    if not VERSION.fullmatch(version):
-        raise GraphError(2500, f"Unknown path components: /{version}")
-    sim.versions_seen.add(version)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(
-        token.strip().encode(), sim.config.access_token.encode()
-    ):
-        raise GraphError(
-            190, "Invalid OAuth access token - Cannot parse access token", http_status=401
-        )
-    object_id = request.path_params[param]
-    if object_id != expected:
-        raise GraphError(
-            100,
-            f"Unsupported {verb} request. Object with ID '{object_id}' does not exist, cannot be "
-            "loaded due to missing permissions, or does not support this operation. Please read "
-            "the Graph API documentation at https://developers.facebook.com/docs/graph-api",
-            error_type="GraphMethodException",
-            subcode=33,
-        )
 
 
 def _content(kind: str, obj: Any) -> tuple[str, str]:

@@ -2,18 +2,13 @@
 expires after 5 minutes and needs the bearer token, the download itself, delete; plus the
 phone page's side (a customer sends a photo, document or voice note; sees the files sent).
 
-Media ids last 7 days for customers' files and 30 days for uploads, as on Meta; after that
-``GET /{media-id}`` answers error 100, like an unknown id.
+The files themselves, and how long their ids last, are in ``cdmx.simulator.vault``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -21,64 +16,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cdmx.simulator.graph_errors import GraphError, check_path, invalid
+from cdmx.simulator.inbound import Inbound
+from cdmx.simulator.phone_api import DEFAULT_NAME, error_response, wa_id_from
+from cdmx.simulator.vault import MediaVault
 from cdmx.storage.filetype import HEAD_BYTES, LIMITS, limit_for, sniff, whatsapp_type
 
 URL_SECONDS = 5 * 60
-INBOUND_SECONDS = 7 * 24 * 3600
-UPLOAD_SECONDS = 30 * 24 * 3600
 MAX_PHONE_FILE = LIMITS["document"]
-
-
-@dataclass
-class MediaFile:
-    """One file the simulated Meta holds."""
-
-    id: str
-    data: bytes
-    mime_type: str
-    created_at: float
-    lifetime: float
-    filename: str | None = None
-
-    @property
-    def sha256_hex(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-    @property
-    def sha256_b64(self) -> str:
-        return base64.b64encode(hashlib.sha256(self.data).digest()).decode()
-
-
-class MediaVault:
-    """The files of the simulated Meta, by media id."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.files: dict[str, MediaFile] = {}
-        self._secret = secrets.token_bytes(16)
-        self.downloads = 0
-
-    def add(
-        self, data: bytes, mime_type: str, *, filename: str | None = None, inbound: bool = False
-    ) -> MediaFile:
-        media_id = str(secrets.randbelow(9 * 10**15) + 10**15)
-        lifetime = INBOUND_SECONDS if inbound else UPLOAD_SECONDS
-        file = MediaFile(media_id, data, mime_type, self.clock(), lifetime, filename)
-        self.files[media_id] = file
-        return file
-
-    def get(self, media_id: str) -> MediaFile | None:
-        file = self.files.get(media_id)
-        if file is None or self.clock() - file.created_at > file.lifetime:
-            return None
-        return file
-
-    def age(self, media_id: str, seconds: float) -> None:
-        """Pretend a file is ``seconds`` older (tests: the 7-day limit)."""
-        self.files[media_id].created_at -= seconds
-
-    def sign(self, media_id: str, expires: int) -> str:
-        return hmac.new(self._secret, f"{media_id}:{expires}".encode(), "sha256").hexdigest()
 
 
 def media_routes() -> list[Route]:
@@ -100,12 +45,10 @@ def _vault(request: Request) -> MediaVault:
 
 async def upload(request: Request) -> Response:
     """``POST /{version}/{phone-number-id}/media``: multipart file, type, messaging_product."""
-    from cdmx.simulator.graph import GraphError, _check_path, invalid
-
     sim = request.app.state.simulator
     await sim.faults.delay()
     try:
-        _check_path(request, sim, "phone_number_id", sim.config.phone_number_id, "post")
+        check_path(request, sim, "phone_number_id", sim.config.phone_number_id, "post")
         async with request.form(max_files=1) as form:
             if form.get("messaging_product") != "whatsapp":
                 raise invalid("The parameter messaging_product is required.")
@@ -136,14 +79,12 @@ async def upload(request: Request) -> Response:
 
 async def get_media(request: Request) -> Response:
     """``GET /{version}/{media-id}``: a download URL valid 5 minutes, and the file's facts."""
-    from cdmx.simulator.graph import GraphError, _check_path
-
     sim = request.app.state.simulator
     await sim.faults.delay()
     media_id = request.path_params["media_id"]
     try:
         file = _vault(request).get(media_id)
-        _check_path(request, sim, "media_id", file.id if file else "", "get")
+        check_path(request, sim, "media_id", file.id if file else "", "get")
         if file is None:
             raise GraphError(100, "(#100) Invalid media id")
     except GraphError as error:
@@ -164,13 +105,11 @@ async def get_media(request: Request) -> Response:
 
 
 async def delete_media(request: Request) -> Response:
-    from cdmx.simulator.graph import GraphError, _check_path
-
     sim = request.app.state.simulator
     media_id = request.path_params["media_id"]
     vault = _vault(request)
     try:
-        _check_path(request, sim, "media_id", media_id if vault.get(media_id) else "", "delete")
+        check_path(request, sim, "media_id", media_id if vault.get(media_id) else "", "delete")
     except GraphError as error:
         return error.response()
     vault.files.pop(media_id, None)
@@ -215,30 +154,27 @@ async def phone_file(request: Request) -> Response:
 async def phone_send_media(request: Request) -> Response:
     """The customer sends a file: multipart ``wa_id``, ``name``, ``file``, ``caption``,
     ``voice`` ("true": a recorded voice note). → ``{wamid, wa_id, media_id}``."""
-    from cdmx.simulator.inbound import Inbound
-    from cdmx.simulator.phone import DEFAULT_NAME, _error, _wa_id
-
     sim = request.app.state.simulator
     async with request.form(max_files=1) as form:
-        wa_id = _wa_id(form.get("wa_id"))
+        wa_id = wa_id_from(form.get("wa_id"))
         name = form.get("name") or DEFAULT_NAME
         caption = form.get("caption")
         voice = str(form.get("voice") or "").lower() == "true"
         file = form.get("file")
         if wa_id is None:
-            return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+            return error_response("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
         if not isinstance(file, UploadFile):
-            return _error("invalid_file", "file is required")
+            return error_response("invalid_file", "file is required")
         data = await file.read(MAX_PHONE_FILE + 1)
         filename = file.filename
     if not data or len(data) > MAX_PHONE_FILE:
-        return _error("invalid_file", "file must be 1 byte to 100 MB")
+        return error_response("invalid_file", "file must be 1 byte to 100 MB")
     sniffed = sniff(data[:HEAD_BYTES], filename)
     kind = whatsapp_type(sniffed)
     if voice and sniffed.mime_type in ("audio/ogg", "audio/webm", "audio/mp4"):
         kind = "audio"
     if kind is None or sniffed.mime_type is None:
-        return _error("unsupported_file", "WhatsApp would not send this type of file")
+        return error_response("unsupported_file", "WhatsApp would not send this type of file")
     mime = sniffed.mime_type
     if mime == "audio/ogg" and voice:
         mime = "audio/ogg; codecs=opus"

@@ -15,12 +15,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from cdmx.simulator.inbound import InboundError, build_inbound
-from cdmx.simulator.state import Simulator, canonical_wa_id, on_phone
+from cdmx.simulator.phone_api import DEFAULT_NAME, DEFAULT_WA_ID, error_response, wa_id_from
+from cdmx.simulator.state import Simulator, on_phone
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
-DEFAULT_WA_ID = "5215512345678"
-DEFAULT_NAME = "Cliente Demo"
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -65,21 +64,23 @@ async def api_send(request: Request) -> JSONResponse:
     """
     sim: Simulator = request.app.state.simulator
     body = await _json(request)
-    wa_id = _wa_id(body.get("wa_id"))
+    wa_id = wa_id_from(body.get("wa_id"))
     name = body.get("name") or DEFAULT_NAME
     reply_to = body.get("reply_to") or None
     if wa_id is None:
-        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+        return error_response("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
     try:
         inbound = build_inbound(body.get("type"), body)
     except InboundError as exc:
-        return _error(exc.code, str(exc))
+        return error_response(exc.code, str(exc))
     if not isinstance(name, str) or len(name) > 256:
-        return _error("invalid_name", "name must be text of at most 256 characters")
+        return error_response("invalid_name", "name must be text of at most 256 characters")
     if reply_to is not None and not (isinstance(reply_to, str) and sim.in_chat(wa_id, reply_to)):
-        return _error("invalid_reply_to", "reply_to must be the wamid of a message in this chat")
+        return error_response(
+            "invalid_reply_to", "reply_to must be the wamid of a message in this chat"
+        )
     if not all(sim.in_chat(wa_id, target) for target in inbound.targets):
-        return _error("invalid_message_id", "message_id must be a message in this chat")
+        return error_response("invalid_message_id", "message_id must be a message in this chat")
     # Do not wait for the app: the page must not hang while webhooks are being retried.
     wamid = await sim.customer_sends(wa_id, name, inbound, context_id=reply_to, wait=False)
     return JSONResponse({"wamid": wamid, "wa_id": wa_id})
@@ -88,9 +89,9 @@ async def api_send(request: Request) -> JSONResponse:
 async def api_messages(request: Request) -> JSONResponse:
     """The chat as the customer's phone shows it."""
     sim: Simulator = request.app.state.simulator
-    wa_id = _wa_id(request.query_params.get("wa_id"))
+    wa_id = wa_id_from(request.query_params.get("wa_id"))
     if wa_id is None:
-        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+        return error_response("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
     return JSONResponse({"messages": sim.phone_messages(wa_id)})
 
 
@@ -98,9 +99,9 @@ async def api_read(request: Request) -> JSONResponse:
     """The customer is looking at the chat: the replies on screen become read."""
     sim: Simulator = request.app.state.simulator
     body = await _json(request)
-    wa_id = _wa_id(body.get("wa_id"))
+    wa_id = wa_id_from(body.get("wa_id"))
     if wa_id is None:
-        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+        return error_response("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
     await sim.customer_reads(wa_id, wait=False, only_delivered=True)
     return JSONResponse({"ok": True})
 
@@ -108,9 +109,9 @@ async def api_read(request: Request) -> JSONResponse:
 async def api_events(request: Request) -> Response:
     """A Server-Sent Events stream of the chat: a snapshot, then each change."""
     sim: Simulator = request.app.state.simulator
-    wa_id = _wa_id(request.query_params.get("wa_id"))
+    wa_id = wa_id_from(request.query_params.get("wa_id"))
     if wa_id is None:
-        return _error("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
+        return error_response("invalid_wa_id", "wa_id must be a phone number of 8 to 15 digits")
     return StreamingResponse(
         event_stream(sim, wa_id),
         media_type="text/event-stream",
@@ -147,20 +148,9 @@ def _frame(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _wa_id(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    wa_id = canonical_wa_id(value)
-    return wa_id if 8 <= len(wa_id) <= 15 else None
-
-
 async def _json(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _error(code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=400)

@@ -18,7 +18,7 @@ import httpx
 from cdmx.simulator.config import SimulatorConfig
 from cdmx.simulator.faults import FaultInjector
 from cdmx.simulator.inbound import Inbound
-from cdmx.simulator.media import MediaVault
+from cdmx.simulator.vault import MediaVault
 from cdmx.simulator.webhooks import (
     Payload,
     StatusUpdate,
