@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cdmx.actions.channels import do_ensure_channel  # noqa: E402
 from cdmx.actions.inbox import do_store_update  # noqa: E402
-from cdmx.actions.messages import do_send_text  # noqa: E402
 from cdmx.actions.outbox import claim_sends, do_record_sent  # noqa: E402
+from cdmx.actions.replies import do_send_text  # noqa: E402
 from cdmx.actions.users import do_create_user, do_set_availability  # noqa: E402
 from cdmx.db.engine import Database  # noqa: E402
 from cdmx.db.migrate import upgrade  # noqa: E402

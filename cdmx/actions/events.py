@@ -1,4 +1,4 @@
-"""Emitting events and worker wake-ups from inside a write transaction.
+"""Emitting events and worker wake-ups from inside a write transaction; ``emit_message``.
 
 Events are kept on the session and written together just before it commits (one
 ``executemany``: the inbox records several per message), so they exist exactly when the
@@ -15,7 +15,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from cdmx.db.tables import EVENTS
+from cdmx.db.tables import EVENTS, Conversation, Message
+from cdmx.domain.events import MESSAGE_CREATED
+from cdmx.queries.conversations import conversation_snapshot
+from cdmx.queries.messages import message_snapshot
 
 _INSERT = EVENTS.insert()
 
@@ -76,3 +79,22 @@ def _write_before_commit(session: Session) -> None:
 def wake(session: Session, worker: str) -> None:
     """Wake a worker ("inbox", "outbox") once the transaction commits."""
     session.info.setdefault("wake", set()).add(worker)
+
+
+def emit_message(
+    session: Session,
+    conversation: Conversation,
+    message: Message,
+    type_: str,
+    *,
+    snapshot: dict[str, Any] | None = None,
+) -> None:
+    """Publish a message's snapshot; ``message.created`` carries its conversation's too
+    (``snapshot`` when the caller has it, else read)."""
+    data: dict[str, Any] = {"message": message_snapshot(session, message)}
+    if type_ == MESSAGE_CREATED:
+        data["conversation"] = snapshot or conversation_snapshot(session, conversation.id)
+    emit(
+        session, type_, data, conversation_id=conversation.id,
+        audience=None if conversation.assignee_id is None else (conversation.assignee_id,),
+    )  # fmt: skip

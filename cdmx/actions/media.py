@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdmx.actions.channels import channel_token
-from cdmx.actions.events import wake
+from cdmx.actions.events import emit_message, wake
+from cdmx.actions.replies import do_send_message
 from cdmx.db.tables import Channel, Conversation, Media, Message, User
 from cdmx.domain.errors import Invalid
-from cdmx.domain.events import MESSAGE_CREATED, MESSAGE_UPDATED
+from cdmx.domain.events import MESSAGE_UPDATED
 from cdmx.domain.sealing import Sealer, SealError
 from cdmx.storage.stored import StoredFile
 from cdmx.whatsapp.content import MEDIA_TYPES, message_content
@@ -188,8 +189,6 @@ def do_send_media(
     reply_to_id: int | None = None,
 ) -> Message:
     """Accept an agent's file: the message (queued, sent by media id) and its stored Media."""
-    from cdmx.actions.messages import do_send_message  # messages imports this module
-
     caption = (caption or "").strip() or None
     if caption and kind in ("audio", "sticker"):
         raise Invalid("caption_not_allowed", f"WhatsApp does not allow a caption on {kind}.")
@@ -204,11 +203,25 @@ def do_send_media(
         obj["filename"] = stored.filename
     summary = summarize(kind, {kind: {**obj, "voice": voice}}, caption, ())
     outgoing = Outgoing(kind, {kind: obj}, caption, summary)
+    attached: list[Message] = []
+
+    def attach(message: Message) -> None:
+        # Before message.created is emitted: the event carries the file from the start.
+        _add_stored_media(session, message, stored)
+        attached.append(message)
+
     message = do_send_message(
-        session, user, conversation_id, outgoing, local_id=local_id, reply_to_id=reply_to_id
-    )
-    if session.scalar(select(Media.id).where(Media.message_id == message.id)) is not None:
-        raise DuplicateUpload(message)
+        session, user, conversation_id, outgoing, local_id=local_id, reply_to_id=reply_to_id,
+        attach=attach,
+    )  # fmt: skip
+    if not attached:  # a retried local_id: the message was accepted before
+        if session.scalar(select(Media.id).where(Media.message_id == message.id)) is not None:
+            raise DuplicateUpload(message)
+        _add_stored_media(session, message, stored)
+    return message
+
+
+def _add_stored_media(session: Session, message: Message, stored: StoredFile) -> None:
     now = datetime.now(UTC)
     media = Media(
         message_id=message.id, direction="outbound", status="stored",
@@ -218,8 +231,6 @@ def do_send_media(
     )  # fmt: skip
     session.add(media)
     session.flush()
-    _refresh_created_event(session, message)
-    return message
 
 
 class DuplicateUpload(Exception):
@@ -263,24 +274,8 @@ def do_mark_media_deleted(session: Session, media_ids: list[int], days: int) -> 
 
 
 def _emit_updated(session: Session, media: Media) -> None:
-    from cdmx.actions.messages import emit_message
-
     session.flush()
     message = session.get(Message, media.message_id)
     conversation = session.get(Conversation, message.conversation_id) if message else None
     if message is not None and conversation is not None:
         emit_message(session, conversation, message, MESSAGE_UPDATED)
-
-
-def _refresh_created_event(session: Session, message: Message) -> None:
-    # do_send_message emitted message.created before the Media row existed; give that
-    # (not yet committed) event the snapshot with the file, so the console never sees a
-    # file message without its file.
-    from cdmx.queries.media import message_media
-
-    for event in reversed(session.info.get("events", [])):
-        data = event.data
-        if event.type == MESSAGE_CREATED and data.get("message", {}).get("id") == message.id:
-            event.data = {**data, "message": {**data["message"], "media": message_media(
-                session, message)}}  # fmt: skip
-            break

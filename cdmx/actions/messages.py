@@ -1,4 +1,4 @@
-"""Recording inbound messages, applying statuses, and accepting agents' replies."""
+"""Recording inbound messages and applying statuses (agents' replies: ``replies.py``)."""
 
 from __future__ import annotations
 
@@ -19,21 +19,18 @@ from cdmx.actions.contacts import (
     update_contact,
     upsert_contact,
 )
-from cdmx.actions.events import emit, wake
+from cdmx.actions.events import emit, emit_message
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     CONVERSATIONS,
     EARLY_STATUSES,
     MESSAGES,
-    OUTBOX,
     Channel,
     Contact,
     Conversation,
     Message,
-    User,
 )
-from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
     CONVERSATION_CREATED,
@@ -44,16 +41,11 @@ from cdmx.domain.identity import canonical_wa_id, contact_identity
 from cdmx.domain.states import (
     STATUS_FAILED,
     STATUS_RECEIVED,
-    ConversationStatus,
     Direction,
-    Role,
     status_advances,
 )
-from cdmx.domain.window import window_is_open
-from cdmx.queries.conversations import can_see, conversation_snapshot
 from cdmx.queries.messages import message_snapshot, user_name
 from cdmx.queries.serialize import conversation_json
-from cdmx.whatsapp.outgoing import Outgoing, build_text
 from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
 
 ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
@@ -190,25 +182,6 @@ def _learn_about_contact(session: Session, contact: Contact, inbound: InboundMes
             update_contact(session, contact, **changes)
 
 
-def emit_message(
-    session: Session,
-    conversation: Conversation,
-    message: Message,
-    type_: str,
-    *,
-    snapshot: dict[str, Any] | None = None,
-) -> None:
-    """Publish a message's snapshot; ``message.created`` carries its conversation's too
-    (``snapshot`` when the caller has it, else read)."""
-    data: dict[str, Any] = {"message": message_snapshot(session, message)}
-    if type_ == MESSAGE_CREATED:
-        data["conversation"] = snapshot or conversation_snapshot(session, conversation.id)
-    emit(
-        session, type_, data, conversation_id=conversation.id,
-        audience=None if conversation.assignee_id is None else (conversation.assignee_id,),
-    )  # fmt: skip
-
-
 def do_apply_status(session: Session, channel: Channel, update: StatusUpdate) -> bool:
     """Move an outbound message forward to this status; never backwards. True if it moved.
 
@@ -286,107 +259,3 @@ def apply_early_statuses(session: Session, message: Message, phone_number_id: st
     for status in updates:
         advance_status(session, message, status)
     connection.execute(_DELETE_EARLY, {"ids": [row.id for row in early]})
-
-
-def do_send_text(
-    session: Session, user: User, conversation_id: int, text: str, local_id: str | None
-) -> Message:
-    """Accept an agent's text reply (see ``do_send_message``)."""
-    return do_send_message(session, user, conversation_id, build_text(text), local_id=local_id)
-
-
-def do_send_message(
-    session: Session,
-    user: User,
-    conversation_id: int,
-    outgoing: Outgoing,
-    *,
-    local_id: str | None = None,
-    reply_to_id: int | None = None,
-    template: bool = False,
-) -> Message:
-    """Accept an agent's message: store it and its outbox row together, status queued.
-
-    Free-form messages need the 24-hour window open (409 ``window_closed`` otherwise); a
-    template may open it. ``reply_to_id`` quotes one of the conversation's messages.
-    """
-    connection = session.connection()
-    row = connection.execute(_FOR_REPLY, {"conversation_id": conversation_id}).first()
-    conversation = None if row is None else Conversation(**row._mapping)
-    if conversation is None or not can_see(user, conversation):
-        raise Forbidden("not_your_conversation", "You cannot reply in this conversation.")
-    if local_id:
-        key = {"conversation_id": conversation.id, "local_id": local_id}
-        existing = connection.execute(_BY_LOCAL_ID, key).first()
-        if existing is not None:
-            # The client retried a POST that had already been accepted.
-            return Message(**existing._mapping)
-    if conversation.status == ConversationStatus.CLOSED:
-        raise Conflict("conversation_closed", "This conversation is closed.")
-    now = datetime.now(UTC)
-    if not template and not window_is_open(conversation.last_inbound_at, now):
-        raise Conflict(
-            "window_closed",
-            "More than 24 hours have passed since the customer last wrote; "
-            "only a template message can be sent.",
-        )
-    quoted = _quoted_wamid(session, conversation.id, reply_to_id)
-    changes: dict[str, Any] = {}
-    if conversation.status == ConversationStatus.QUEUED and user.role == Role.AGENT:
-        # Answering a queued conversation takes it: the customer now has an agent.
-        changes.update(assignee_id=user.id, status=ConversationStatus.ASSIGNED, assigned_at=now)
-    values = {
-        "channel_id": conversation.channel_id, "conversation_id": conversation.id,
-        "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,
-        "summary": outgoing.summary, "status": "queued", "local_id": local_id,
-        "author_id": user.id, "payload": outgoing.payload(quoted), "created_at": now,
-    }  # fmt: skip
-    message_id = connection.execute(_INSERT_REPLY, values).scalar_one()
-    message = Message(
-        id=message_id, wamid=None, status_at=None, sent_at=None, error_code=None,
-        error_title=None, error_details=None, **values,
-    )  # fmt: skip
-    connection.execute(_INSERT_OUTBOX, {
-        "message_id": message_id, "conversation_id": conversation.id,
-        "channel_id": conversation.channel_id, "next_attempt_at": now, "created_at": now,
-    })  # fmt: skip
-    if outgoing.counts_as_message:
-        changes.update(last_message_at=now, last_message_id=message_id)
-    if changes:
-        update_conversation(session, conversation, **changes)
-    emit_message(session, conversation, message, MESSAGE_CREATED)
-    wake(session, "outbox")
-    return message
-
-
-_FOR_REPLY = (
-    select(CONVERSATIONS)
-    .where(CONVERSATIONS.c.id == bindparam("conversation_id"))
-    .with_for_update()
-)
-_BY_LOCAL_ID = select(MESSAGES).where(
-    MESSAGES.c.conversation_id == bindparam("conversation_id"),
-    MESSAGES.c.local_id == bindparam("local_id"),
-)
-_INSERT_REPLY = MESSAGES.insert().returning(MESSAGES.c.id)
-_INSERT_OUTBOX = OUTBOX.insert()
-
-
-def message_wamid(session: Session, conversation_id: int, message_id: int) -> str:
-    """The WhatsApp id of one of the conversation's messages (to quote or react to it)."""
-    row = session.execute(
-        select(Message.wamid).where(
-            Message.id == message_id, Message.conversation_id == conversation_id
-        )
-    ).first()
-    if row is None:
-        raise Invalid("unknown_message", f"Message {message_id} is not in this conversation.")
-    if not row.wamid:
-        raise Conflict(
-            "message_not_sent_yet", "That message has no WhatsApp id yet; try again in a moment."
-        )
-    return str(row.wamid)
-
-
-def _quoted_wamid(session: Session, conversation_id: int, reply_to_id: int | None) -> str | None:
-    return None if reply_to_id is None else message_wamid(session, conversation_id, reply_to_id)

@@ -16,11 +16,8 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.channels import channel_token, do_set_channel_health
-from cdmx.actions.messages import (
-    advance_status,
-    apply_early_statuses,
-    emit_message,
-)
+from cdmx.actions.events import emit_message
+from cdmx.actions.messages import advance_status, apply_early_statuses
 from cdmx.db.tables import (
     CHANNELS,
     CONTACTS,

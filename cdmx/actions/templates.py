@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import emit_conversation, find_or_open_conversation
 from cdmx.actions.contacts import do_upsert_contact
-from cdmx.actions.messages import do_send_message
+from cdmx.actions.replies import do_send_message
 from cdmx.db.tables import Channel, Conversation, Message, Template, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CREATED

@@ -13,7 +13,7 @@ from cdmx.actions.assignment import (
     do_take_conversation,
     do_transfer_conversation,
 )
-from cdmx.actions.messages import do_send_message, message_wamid
+from cdmx.actions.replies import do_send_message, message_wamid
 from cdmx.actions.templates import template_message_for
 from cdmx.domain.errors import Invalid
 from cdmx.queries.conversations import (

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cdmx.actions.messages import do_send_message
+from cdmx.actions.replies import do_send_message
 from cdmx.actions.templates import do_sync_templates, template_message_for
 from cdmx.app import create_app
 from cdmx.db.engine import Database

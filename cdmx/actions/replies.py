@@ -1,0 +1,130 @@
+"""Accepting an agent's reply: the message (queued) and its outbox row in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from cdmx.actions.assignment import update_conversation
+from cdmx.actions.events import emit_message, wake
+from cdmx.db.tables import CONVERSATIONS, MESSAGES, OUTBOX, Conversation, Message, User
+from cdmx.domain.errors import Conflict, Forbidden, Invalid
+from cdmx.domain.events import MESSAGE_CREATED
+from cdmx.domain.states import ConversationStatus, Direction, Role
+from cdmx.domain.window import window_is_open
+from cdmx.queries.conversations import can_see
+from cdmx.whatsapp.outgoing import Outgoing, build_text
+
+
+def do_send_text(
+    session: Session, user: User, conversation_id: int, text: str, local_id: str | None
+) -> Message:
+    """Accept an agent's text reply (see ``do_send_message``)."""
+    return do_send_message(session, user, conversation_id, build_text(text), local_id=local_id)
+
+
+def do_send_message(
+    session: Session,
+    user: User,
+    conversation_id: int,
+    outgoing: Outgoing,
+    *,
+    local_id: str | None = None,
+    reply_to_id: int | None = None,
+    template: bool = False,
+    attach: Callable[[Message], None] | None = None,
+) -> Message:
+    """Accept an agent's message: store it and its outbox row together, status queued.
+
+    Free-form messages need the 24-hour window open (409 ``window_closed`` otherwise); a
+    template may open it. ``reply_to_id`` quotes one of the conversation's messages.
+    ``attach`` adds what the message carries (its file) once the row exists and before
+    ``message.created`` is emitted, so the event is built once, with everything in it; it
+    is not called for a retried ``local_id``, which returns the message already accepted.
+    """
+    connection = session.connection()
+    row = connection.execute(_FOR_REPLY, {"conversation_id": conversation_id}).first()
+    conversation = None if row is None else Conversation(**row._mapping)
+    if conversation is None or not can_see(user, conversation):
+        raise Forbidden("not_your_conversation", "You cannot reply in this conversation.")
+    if local_id:
+        key = {"conversation_id": conversation.id, "local_id": local_id}
+        existing = connection.execute(_BY_LOCAL_ID, key).first()
+        if existing is not None:
+            # The client retried a POST that had already been accepted.
+            return Message(**existing._mapping)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise Conflict("conversation_closed", "This conversation is closed.")
+    now = datetime.now(UTC)
+    if not template and not window_is_open(conversation.last_inbound_at, now):
+        raise Conflict(
+            "window_closed",
+            "More than 24 hours have passed since the customer last wrote; "
+            "only a template message can be sent.",
+        )
+    quoted = _quoted_wamid(session, conversation.id, reply_to_id)
+    changes: dict[str, Any] = {}
+    if conversation.status == ConversationStatus.QUEUED and user.role == Role.AGENT:
+        # Answering a queued conversation takes it: the customer now has an agent.
+        changes.update(assignee_id=user.id, status=ConversationStatus.ASSIGNED, assigned_at=now)
+    values = {
+        "channel_id": conversation.channel_id, "conversation_id": conversation.id,
+        "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,
+        "summary": outgoing.summary, "status": "queued", "local_id": local_id,
+        "author_id": user.id, "payload": outgoing.payload(quoted), "created_at": now,
+    }  # fmt: skip
+    message_id = connection.execute(_INSERT_REPLY, values).scalar_one()
+    message = Message(
+        id=message_id, wamid=None, status_at=None, sent_at=None, error_code=None,
+        error_title=None, error_details=None, **values,
+    )  # fmt: skip
+    connection.execute(_INSERT_OUTBOX, {
+        "message_id": message_id, "conversation_id": conversation.id,
+        "channel_id": conversation.channel_id, "next_attempt_at": now, "created_at": now,
+    })  # fmt: skip
+    if outgoing.counts_as_message:
+        changes.update(last_message_at=now, last_message_id=message_id)
+    if changes:
+        update_conversation(session, conversation, **changes)
+    if attach is not None:
+        attach(message)
+    emit_message(session, conversation, message, MESSAGE_CREATED)
+    wake(session, "outbox")
+    return message
+
+
+_FOR_REPLY = (
+    select(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .with_for_update()
+)
+_BY_LOCAL_ID = select(MESSAGES).where(
+    MESSAGES.c.conversation_id == bindparam("conversation_id"),
+    MESSAGES.c.local_id == bindparam("local_id"),
+)
+_INSERT_REPLY = MESSAGES.insert().returning(MESSAGES.c.id)
+_INSERT_OUTBOX = OUTBOX.insert()
+
+
+def message_wamid(session: Session, conversation_id: int, message_id: int) -> str:
+    """The WhatsApp id of one of the conversation's messages (to quote or react to it)."""
+    row = session.execute(
+        select(Message.wamid).where(
+            Message.id == message_id, Message.conversation_id == conversation_id
+        )
+    ).first()
+    if row is None:
+        raise Invalid("unknown_message", f"Message {message_id} is not in this conversation.")
+    if not row.wamid:
+        raise Conflict(
+            "message_not_sent_yet", "That message has no WhatsApp id yet; try again in a moment."
+        )
+    return str(row.wamid)
+
+
+def _quoted_wamid(session: Session, conversation_id: int, reply_to_id: int | None) -> str | None:
+    return None if reply_to_id is None else message_wamid(session, conversation_id, reply_to_id)
