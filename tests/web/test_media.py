@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from cdmx.db.engine import Database
-from cdmx.db.tables import Media
+from cdmx.db.tables import Event, Media
 from cdmx.settings import Settings
 from cdmx.storage import LocalStore
 from cdmx.web.media import router as media_router
@@ -91,6 +91,24 @@ async def test_photo_upload_is_stored_and_served_only_through_a_signed_link(
     assert retried.status_code == 202 and retried.json()["id"] == message["id"]
     with db.read() as session:
         assert len(session.scalars(select(Media).where(Media.direction == "outbound")).all()) == 1
+
+
+async def test_an_uploaded_file_is_announced_once_with_its_file(
+    media_client: httpx.AsyncClient, make_user: Any, conversation_id: int, db: Database
+) -> None:
+    headers = await bearer(media_client, make_user())
+    response = await post_file(media_client, headers, conversation_id, "foto.jpg", jpeg(64, 48))
+    assert response.status_code == 202, response.text
+    message_id = response.json()["id"]
+    with db.read() as session:
+        created = [
+            e.data for e in session.scalars(select(Event).where(Event.type == "message.created"))
+            if e.data["message"]["id"] == message_id
+        ]  # fmt: skip
+    # One event, and it already carries the stored file: no placeholder, no later rewrite.
+    assert len(created) == 1
+    assert created[0]["message"]["media"]["status"] == "stored"
+    assert created[0]["message"]["media"]["mime_type"] == "image/jpeg"
 
 
 async def test_document_is_sent_with_its_name_as_an_attachment(
