@@ -38,10 +38,12 @@ test-postgres: $(VENV)/.dev-installed
 	@echo "== test suite on PostgreSQL =="
 	CDMX_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, mypy (strict on cdmx/), and import-linter's contracts for the layers (pyproject.toml).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check cdmx tests scripts
 	$(BIN)/ruff format --check cdmx tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Benchmarks (docs/capacity.md): SQLite, then PostgreSQL when it answers at PG_BENCH_URL.
 # Installs Debian's wrk when missing. BENCH_ARGS passes options, e.g. BENCH_ARGS="--only e2e".
