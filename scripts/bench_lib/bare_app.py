@@ -27,7 +27,7 @@ async def healthz() -> Response:
 
 
 if __name__ == "__main__":
-    # The options of cdmx.cli._serve.
+    # The options of cdmx.commands.serve._serve.
     uvicorn.run(
         app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
         timeout_graceful_shutdown=5,

@@ -1,0 +1,1 @@
+"""The ``cdmx`` subcommands, one module per area, each with its ``register(subparsers)``."""
