@@ -1,7 +1,8 @@
-"""create_app: wires settings, database, event bus, Graph client, workers and routes.
+"""create_app: builds the services, wires their wake-ups, mounts the routes.
 
 Nothing here is global: every piece is built from the Settings passed in and hung on
-``app.state``, so a test can build as many independent apps as it likes.
+``app.state.services`` (``cdmx.web.services``), so a test can build as many independent
+apps as it likes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cdmx import __version__
 from cdmx.actions.channels import do_ensure_channel
+from cdmx.aws.sns import SnsVerifier
 from cdmx.db.engine import Database
 from cdmx.domain.sealing import Sealer
 from cdmx.realtime.bus import EventBus
@@ -33,10 +36,12 @@ from cdmx.web import health, webhooks
 from cdmx.web import media as media_routes
 from cdmx.web import sns as sns_webhook
 from cdmx.web.api import router as api_router
-from cdmx.web.auth import TokenSigner
+from cdmx.web.bearer import TokenSigner
 from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
 from cdmx.web.ingest import InboxWriter
+from cdmx.web.services import Services
+from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
 from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
@@ -51,10 +56,44 @@ def create_app(
     settings: Settings,
     *,
     graph_transport: httpx.AsyncBaseTransport | None = None,
+    sns_transport: httpx.AsyncBaseTransport | None = None,
     run_workers: bool = True,
 ) -> FastAPI:
-    """The whole application for these settings."""
-    bus = EventBus()
+    """The whole application for these settings: the services, their wake-ups, the routes.
+
+    ``graph_transport`` and ``sns_transport`` carry the app's outbound HTTP to Meta (or the
+    simulator) and to SNS; tests pass mock transports, production passes nothing."""
+    runtime = build_runtime(settings, graph_transport=graph_transport, sns_transport=sns_transport)
+    listener = wire_wakeups(runtime)
+    app = FastAPI(
+        title="WhatsApp CDMX",
+        version=__version__,
+        lifespan=functools.partial(_lifespan, runtime, listener, run_workers),
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = runtime.services
+    mount_routes(app, settings)
+    return app
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """The services the routes use, and what runs beside them in this process."""
+
+    services: Services
+    worker_db: Database  # the workers' own pool (a burst of webhooks cannot starve them)
+    workers: Workers
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    graph_transport: httpx.AsyncBaseTransport | None = None,
+    sns_transport: httpx.AsyncBaseTransport | None = None,
+) -> Runtime:
+    """Every long-lived object, built from the settings; nothing starts yet."""
     sealer = Sealer(settings.secret_key or "demo")
     store = build_store(settings)
     # Every session can sign media links, so event snapshots carry working URLs.
@@ -86,14 +125,36 @@ def create_app(
     async def sync_templates(stop: asyncio.Event) -> None:
         await run_template_sync(worker_db, graph, settings, stop)
 
-    inbox_writer = InboxWriter(db)  # webhook bodies, one transaction per batch
+    inbox_writer = InboxWriter(db)
     workers = Workers(
         worker_db, sender, woken={"media": fetcher.run},
         periodic=[sync_templates] if settings.business_account_id else [],
         inbox_threads=settings.inbox_threads, webhooks_waiting=inbox_writer.waiting,
     )  # fmt: skip
+    services = Services(
+        settings=settings,
+        db=db,
+        bus=(bus := EventBus()),
+        feed=EventFeed(worker_db, bus),
+        graph=graph,
+        sealer=sealer,
+        media_store=store,
+        tokens=TokenSigner(settings.secret_key),
+        inbox_writer=inbox_writer,
+        sync_templates=functools.partial(sync_all_templates, db, graph, settings),
+        sns_verifier=SnsVerifier(certificate_fetcher(sns_transport)),
+        sns_transport=sns_transport,
+    )
+    return Runtime(services, worker_db, workers)
 
-    feed = EventFeed(worker_db, bus)
+
+def wire_wakeups(runtime: Runtime) -> Listener | Doorbell | None:
+    """After each commit, wake what it concerns: the event feed and the workers here, and
+    other processes on the same database — by LISTEN/NOTIFY on PostgreSQL (the transactions
+    notify), by a doorbell of datagram sockets beside a SQLite file (rung after commit).
+    Returns the listener for other processes' wake-ups, which the lifespan starts."""
+    db, worker_db = runtime.services.db, runtime.worker_db
+    feed, workers = runtime.services.feed, runtime.workers
 
     def wake(names: set[str]) -> None:
         if "events" in names:
@@ -101,13 +162,11 @@ def create_app(
         for name in names - {"events"}:
             workers.wake(name)
 
-    # Other processes on the same database: LISTEN/NOTIFY on PostgreSQL (the transactions
-    # notify), a doorbell of datagram sockets beside a SQLite file (rung after commit).
     listener: Listener | Doorbell | None = None
     doorbell: Doorbell | None = None
     if not db.is_sqlite:
         listener = Listener(
-            settings.database_url, wake,
+            runtime.services.settings.database_url, wake,
             own_senders=lambda: {pid for pid in (db.notifier_pid, worker_db.notifier_pid) if pid},
         )  # fmt: skip
     elif db.url.database not in (None, "", ":memory:"):
@@ -120,68 +179,11 @@ def create_app(
             doorbell.ring(names)
 
     db.on_commit = worker_db.on_commit = after_commit
+    return listener
 
-    def ensure_channel() -> None:
-        with db.write() as session:
-            do_ensure_channel(
-                session, phone_number_id=settings.phone_number_id,
-                display_phone_number=settings.display_phone_number,
-                business_account_id=settings.business_account_id, provider=settings.provider,
-            )  # fmt: skip
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.stopping = asyncio.Event()
-        if settings.phone_number_id:
-            try:
-                await asyncio.to_thread(ensure_channel)
-            except Exception as exc:
-                # Start anyway: webhooks answer 503 (Meta retries) and /readyz says why.
-                log.error("cannot register the WhatsApp number at start-up: %s", exc)
-        await inbox_writer.start()
-        feed_stop = asyncio.Event()
-        feed_task = asyncio.create_task(feed.run(feed_stop))
-        if listener is not None:
-            listener.start()
-        if run_workers:
-            await workers.start()
-        try:
-            yield
-        finally:
-            app.state.stopping.set()
-            await inbox_writer.stop()  # stores what is queued first
-            await workers.stop()
-            feed_stop.set()
-            feed.wake()
-            await feed_task
-            if listener is not None:
-                await asyncio.to_thread(listener.stop)
-            await graph.aclose()
-            db.dispose()
-            worker_db.dispose()
-
-    app = FastAPI(
-        title="WhatsApp CDMX",
-        version=__version__,
-        lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
-        redoc_url=None,
-    )
-    app.state.settings = settings
-    app.state.db = db
-    app.state.inbox_writer = inbox_writer
-    app.state.bus = bus
-    app.state.graph = graph
-    app.state.sync_templates = functools.partial(sync_all_templates, db, graph, settings)
-    app.state.workers = workers
-    app.state.feed = feed
-    app.state.sealer = sealer
-    app.state.media_store = store
-    app.state.background = set()  # courtesy calls in flight (read receipts, typing)
-    app.state.typing_sent = {}  # conversation id → when "typing…" was last sent
-    app.state.tokens = TokenSigner(settings.secret_key)
-    app.state.stopping = asyncio.Event()
+def mount_routes(app: FastAPI, settings: Settings) -> None:
+    """Middleware, error handlers, routers and the console's static files."""
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -200,7 +202,51 @@ def create_app(
     app.include_router(health.router)
     app.include_router(views.router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
-    return app
+
+
+@asynccontextmanager
+async def _lifespan(
+    runtime: Runtime, listener: Listener | Doorbell | None, run_workers: bool, app: FastAPI
+) -> AsyncIterator[None]:
+    services = runtime.services
+    services.stopping.clear()
+    if services.settings.phone_number_id:
+        try:
+            await asyncio.to_thread(_ensure_channel, services)
+        except Exception as exc:
+            # Start anyway: webhooks answer 503 (Meta retries) and /readyz says why.
+            log.error("cannot register the WhatsApp number at start-up: %s", exc)
+    await services.inbox_writer.start()
+    feed_stop = asyncio.Event()
+    feed_task = asyncio.create_task(services.feed.run(feed_stop))
+    if listener is not None:
+        listener.start()
+    if run_workers:
+        await runtime.workers.start()
+    try:
+        yield
+    finally:
+        services.stopping.set()
+        await services.inbox_writer.stop()  # stores what is queued first
+        await runtime.workers.stop()
+        feed_stop.set()
+        services.feed.wake()
+        await feed_task
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
+        await services.graph.aclose()
+        services.db.dispose()
+        runtime.worker_db.dispose()
+
+
+def _ensure_channel(services: Services) -> None:
+    settings = services.settings
+    with services.db.write() as session:
+        do_ensure_channel(
+            session, phone_number_id=settings.phone_number_id,
+            display_phone_number=settings.display_phone_number,
+            business_account_id=settings.business_account_id, provider=settings.provider,
+        )  # fmt: skip
 
 
 def eum_sender(settings: Settings) -> Any:

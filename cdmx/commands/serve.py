@@ -55,7 +55,7 @@ def console_server(config: Any) -> Any:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            config.app.state.bus.end_streams()
+            config.app.state.services.bus.end_streams()
             super().handle_exit(sig, frame)
 
     return Server(config)

@@ -7,14 +7,13 @@ from functools import cache
 from typing import Any
 
 from fastapi import HTTPException, Request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
 from cdmx.domain.passwords import hash_password, verify_password
+from cdmx.web.services import services
 
-TOKEN_TTL_SECONDS = 7 * 24 * 3600
 BEARER = {"WWW-Authenticate": "Bearer"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -23,23 +22,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def _dummy_hash() -> str:
     # Verified against when the e-mail is unknown, so timing does not reveal which exist.
     return hash_password(secrets.token_hex(16))
-
-
-class TokenSigner:
-    """Issues and checks bearer tokens (signed, expiring, bound to the user's password)."""
-
-    def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="cdmx.api-token")
-
-    def issue(self, user: User) -> str:
-        return self._serializer.dumps({"uid": user.id, "pw": user.password_hash[-12:]})
-
-    def check(self, token: str) -> dict[str, Any] | None:
-        try:
-            data = self._serializer.loads(token, max_age=TOKEN_TTL_SECONDS)
-        except (SignatureExpired, BadSignature):
-            return None
-        return data if isinstance(data, dict) else None
 
 
 def authenticate(db: Database, email: str, password: str) -> User | None:
@@ -63,10 +45,11 @@ def csrf_token(request: Request) -> str:
 
 def current_user(request: Request) -> User:
     """FastAPI dependency: the signed-in user, or 401. Session writes need the CSRF header."""
-    db: Database = request.app.state.db
+    app = services(request)
+    db = app.db
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        data = request.app.state.tokens.check(header[7:].strip()) or {}
+        data = app.tokens.check(header[7:].strip()) or {}
         user = load_user(db, data.get("uid"))
         # A password change invalidates the tokens issued before it.
         if user is None or user.password_hash[-12:] != data.get("pw"):

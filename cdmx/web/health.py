@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Conversation, InboxUpdate, Message, OutboxItem
 from cdmx.web.errors import error_response
+from cdmx.web.services import services
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,7 +23,7 @@ def healthz() -> Response:
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
     """200 when the database answers; 503 with the reason otherwise."""
-    db: Database = request.app.state.db
+    db: Database = services(request).db
     try:
         await run_in_threadpool(_ping, db)
     except Exception as exc:
@@ -38,7 +39,7 @@ def _ping(db: Database) -> None:
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
     """Prometheus text format: backlogs, conversations by status, messages, channel health."""
-    db: Database = request.app.state.db
+    db: Database = services(request).db
     lines: list[str] = []
 
     def gauge(name: str, help_: str, samples: list[tuple[str, float]]) -> None:
@@ -88,6 +89,6 @@ def metrics(request: Request) -> Response:
     )
     gauge(
         "cdmx_event_streams", "Open console event streams in this process.",
-        [("", request.app.state.bus.subscriber_count)],
+        [("", services(request).bus.subscriber_count)],
     )  # fmt: skip
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

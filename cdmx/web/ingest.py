@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -113,16 +112,6 @@ class InboxWriter:
             return
         with self.db.write() as session:
             do_store_updates(session, bodies)
-
-
-async def store_update(state: Any, body: bytes, source: str) -> None:
-    """Store a webhook body through the app's writer, or directly when it has none."""
-    writer: InboxWriter | None = getattr(state, "inbox_writer", None)
-    if writer is not None:
-        await writer.store(body, source)
-        return
-    db: Database = state.db
-    await run_in_threadpool(_store_one, db, body, source)
 
 
 def _store_one(db: Database, body: bytes, source: str) -> None:

@@ -28,13 +28,14 @@ from cdmx.storage.stored import StoredFile
 from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.web.errors import error_response
+from cdmx.web.services import services
 
 router = APIRouter(tags=["media"])
 FORM_OVERHEAD = 64 * 1024  # the caption, the local id and the multipart boundaries
 
 
 def media_store(request: Request) -> MediaStore:
-    store: MediaStore = request.app.state.media_store
+    store: MediaStore = services(request).media_store
     return store
 
 

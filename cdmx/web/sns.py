@@ -6,14 +6,13 @@ notification is unwrapped into the body Meta would have sent and stored in the s
 inbox as Meta's webhooks; only then is it answered 200. From the inbox on, a number behind
 AWS is handled exactly like a number on Meta's Cloud API.
 
-Outbound HTTP (the certificate and the SubscribeURL) goes through
-``app.state.sns_transport`` when a test sets one. Wiring: ``app.include_router(router)``.
+Outbound HTTP (the certificate and the SubscribeURL) goes through the services'
+``sns_transport`` when a test passes one to ``create_app``. Wiring: ``app.include_router(router)``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
@@ -23,15 +22,15 @@ from cdmx.aws.envelope import EnvelopeError, parse_eum_message
 from cdmx.aws.sns import (
     NOTIFICATION,
     SUBSCRIPTION_CONFIRMATION,
+    CertFetcher,
     SnsError,
     SnsMessage,
-    SnsVerifier,
     allowed_topic,
     httpx_fetcher,
     parse_body,
 )
 from cdmx.web.errors import error_response
-from cdmx.web.ingest import store_update
+from cdmx.web.services import services
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -54,7 +53,7 @@ async def receive_sns(request: Request) -> Response:
         message = parse_body(body)
     except SnsError as exc:
         return error_response(400, "not_sns", f"Not an SNS message: {exc}.")
-    allowed = request.app.state.settings.eum_sns_topic_arns
+    allowed = services(request).settings.eum_sns_topic_arns
     if not allowed:
         return error_response(
             403, "no_topic", "EUM_SNS_TOPIC_ARN is not set, so no SNS topic is accepted."
@@ -62,7 +61,7 @@ async def receive_sns(request: Request) -> Response:
     if not allowed_topic(message, allowed):
         return error_response(403, "unknown_topic", "The message comes from a topic not ours.")
     try:
-        await _verifier(request).verify(message)
+        await services(request).sns_verifier.verify(message)
     except SnsError as exc:
         return error_response(403, "bad_signature", f"SNS signature refused: {exc}.")
     except ImportError:
@@ -80,23 +79,16 @@ async def receive_sns(request: Request) -> Response:
         log.warning("SNS message %s ignored: %s", message.message_id, exc)
         return PlainTextResponse("ignored")
     try:
-        await store_update(request.app.state, event.meta_body, "aws")
+        await services(request).inbox_writer.store(event.meta_body, "aws")
     except Exception:
         log.exception("could not store an SNS notification; answering 503 so SNS retries")
         return error_response(503, "unavailable", "Could not store the update; retry later.")
     return PlainTextResponse("ok")
 
 
-def _verifier(request: Request) -> SnsVerifier:
-    state: Any = request.app.state
-    verifier = getattr(state, "sns_verifier", None)
-    if verifier is None:
-        verifier = SnsVerifier(_fetcher(getattr(state, "sns_transport", None)))
-        state.sns_verifier = verifier  # cached certificates live as long as the app
-    return verifier
+def certificate_fetcher(transport: httpx.AsyncBaseTransport | None) -> CertFetcher:
+    """How the verifier fetches SNS signing certificates (through ``transport`` if given)."""
 
-
-def _fetcher(transport: httpx.AsyncBaseTransport | None) -> Any:
     async def fetch(url: str) -> bytes:
         async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT) as client:
             return await httpx_fetcher(client)(url)
@@ -109,7 +101,7 @@ async def _confirm(request: Request, message: SnsMessage) -> Response:
     url = message.subscribe_url
     if not url:
         return error_response(400, "not_sns", "SubscriptionConfirmation without SubscribeURL.")
-    transport = getattr(request.app.state, "sns_transport", None)
+    transport = services(request).sns_transport
     try:
         async with httpx.AsyncClient(transport=transport, timeout=HTTP_TIMEOUT) as client:
             response = await client.get(url, follow_redirects=False)

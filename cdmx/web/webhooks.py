@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cdmx.web.errors import error_response
-from cdmx.web.ingest import store_update
+from cdmx.web.services import Services, services
 from cdmx.whatsapp.signature import verify
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 async def verify_subscription(request: Request) -> Response:
     """Answer Meta's verification request with the challenge when the token matches."""
     params = request.query_params
-    expected = request.app.state.settings.verify_token
+    expected = services(request).settings.verify_token
     token = params.get("hub.verify_token", "")
     if (
         params.get("hub.mode") == "subscribe"
@@ -84,12 +84,12 @@ async def _receive_update(scope: Scope, receive: Receive) -> tuple[int, str, str
         if not event.get("more_body", False):
             break
     body = b"".join(chunks)
-    state = scope["app"].state
+    app: Services = scope["app"].state.services
     signature = headers.get(b"x-hub-signature-256", b"").decode("latin-1") or None
-    if not verify(body, signature, state.settings.app_secret):
+    if not verify(body, signature, app.settings.app_secret):
         return 401, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body."
     try:
-        await store_update(state, body, "meta")
+        await app.inbox_writer.store(body, "meta")
     except Exception:
         log.exception("could not store a webhook body; answering 503 so Meta retries")
         return 503, "unavailable", "Could not store the update; retry later."

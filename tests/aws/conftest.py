@@ -219,8 +219,11 @@ async def app(
     settings: Settings, db: Database, graph: GraphRecorder, sns_http: SnsHttp
 ) -> AsyncIterator[Any]:
     """The app (with ``POST /webhooks/sns``) whose SNS certificate fetches go to ``sns_http``."""
-    application = create_app(settings, graph_transport=graph.transport)
-    application.state.sns_transport = httpx.MockTransport(sns_http.handler)
+    application = create_app(
+        settings,
+        graph_transport=graph.transport,
+        sns_transport=httpx.MockTransport(sns_http.handler),
+    )
     async with application.router.lifespan_context(application):
         yield application
 

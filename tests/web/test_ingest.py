@@ -10,14 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
+from cdmx.app import create_app
 from cdmx.db.engine import Database
 from cdmx.db.tables import InboxUpdate, Message
 from cdmx.settings import Settings
-from cdmx.web import webhooks
 from cdmx.web.ingest import InboxWriter
 from tests.conftest import BACKEND_URL, eventually, signed
 from tests.factories import text_message
@@ -50,7 +49,7 @@ def all_processed(db: Database, messages: int) -> Callable[[], bool]:
 def failing_database(app: Any) -> Iterator[dict[str, str | None]]:
     """Make the app's database fail at ``fault["at"]`` ("insert" or "commit"), once."""
     fault: dict[str, str | None] = {"at": None}
-    engine = app.state.db.engine
+    engine = app.state.services.db.engine
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if fault["at"] == "insert" and statement.startswith("INSERT INTO inbox"):
@@ -72,7 +71,7 @@ def failing_database(app: Any) -> Iterator[dict[str, str | None]]:
 async def test_concurrent_webhooks_are_stored_once_each_in_fewer_transactions(
     app: Any, client: httpx.AsyncClient, db: Database
 ) -> None:
-    writer: InboxWriter = app.state.inbox_writer
+    writer: InboxWriter = app.state.services.inbox_writer
     before = writer.transactions
     posts = [webhook(n) for n in range(100)]
     responses = await asyncio.gather(
@@ -135,7 +134,7 @@ async def test_a_failed_batch_answers_503_to_its_requests_and_stores_none_of_the
 async def test_every_request_waiting_on_a_failed_transaction_gets_its_error(
     app: Any, db: Database, failing_database: dict[str, str | None], at: str
 ) -> None:
-    writer = InboxWriter(app.state.db)
+    writer = InboxWriter(app.state.services.db)
     await writer.start()
     failing_database["at"] = at
     first = [webhook(n)[0] for n in range(30)]
@@ -195,13 +194,11 @@ async def test_stopping_stores_what_is_queued_first(db: Database) -> None:
     assert late in stored_bodies(db)
 
 
-async def test_an_app_without_a_writer_stores_each_webhook_directly(
+async def test_a_webhook_before_the_writer_starts_is_stored_directly(
     settings: Settings, db: Database
 ) -> None:
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.db = db
-    app.add_middleware(webhooks.WebhookReceiver)
+    app = create_app(settings, run_workers=False)  # its lifespan (and writer) not started
+    assert not app.state.services.inbox_writer.running
     body, headers = webhook(0)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -13,8 +13,6 @@ from sqlalchemy import select
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, Media
 from cdmx.settings import Settings
-from cdmx.storage import LocalStore
-from cdmx.web.media import router as media_router
 from tests.conftest import bearer
 from tests.media_helpers import (
     HAS_FFMPEG,
@@ -28,11 +26,7 @@ from tests.media_helpers import (
 
 
 @pytest.fixture
-async def media_client(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    # Until create_app wires them: the store on app.state, the router, links in snapshots.
-    if not hasattr(app.state, "media_store"):
-        app.state.media_store = LocalStore(settings.media_root, settings.secret_key)
-        app.include_router(media_router)
+async def media_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http

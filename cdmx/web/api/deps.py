@@ -9,12 +9,13 @@ from fastapi import Depends, Request
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
 from cdmx.web.auth import current_user
+from cdmx.web.services import services
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
+    db: Database = services(request).db
     return db
 
 

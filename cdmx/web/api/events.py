@@ -7,6 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from cdmx.realtime.sse import event_stream
 from cdmx.web.api.deps import CurrentUser
+from cdmx.web.services import services
 
 router = APIRouter(tags=["events"])
 
@@ -17,7 +18,7 @@ async def events(request: Request, user: CurrentUser) -> StreamingResponse:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id", "")
     # No header: a fresh stream starting now. A number: replay what came after it.
     last_event_id = int(raw) if raw.strip().isdigit() else None
-    state = request.app.state
+    state = services(request)
     return StreamingResponse(
         event_stream(state.feed, user, last_event_id, state.stopping),
         media_type="text/event-stream",

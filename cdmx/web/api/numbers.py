@@ -13,6 +13,7 @@ from cdmx.db.tables import Channel, User
 from cdmx.domain.errors import Forbidden
 from cdmx.domain.states import Role
 from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.services import services
 
 router = APIRouter(tags=["numbers"])
 
@@ -44,7 +45,7 @@ def add_number(body: NewNumber, request: Request, user: CurrentUser, db: DB) -> 
     """Connect another WhatsApp number; webhooks for it are routed by its phone_number_id."""
     _admin(user)
     with db.write() as session:
-        channel = do_add_channel(session, request.app.state.sealer, **body.model_dump())
+        channel = do_add_channel(session, services(request).sealer, **body.model_dump())
         return channel_json(channel)
 
 
@@ -60,6 +61,6 @@ def replace_token(
     _admin(user)
     with db.write() as session:
         channel = do_set_channel_token(
-            session, request.app.state.sealer, number_id, body.access_token
+            session, services(request).sealer, number_id, body.access_token
         )
         return channel_json(channel)

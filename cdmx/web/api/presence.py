@@ -13,6 +13,7 @@ from cdmx.actions.assignment import do_mark_conversation_read
 from cdmx.actions.courtesy import CourtesyTarget, courtesy_target, send_courtesy
 from cdmx.queries.conversations import visible_conversation
 from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.services import services
 
 router = APIRouter(tags=["conversations"])
 
@@ -21,20 +22,20 @@ TYPING_EVERY_SECONDS = 20.0
 
 
 def _target(request: Request, session: Session, conversation_id: int) -> CourtesyTarget | None:
-    settings = request.app.state.settings
+    settings = services(request).settings
     if not settings.read_receipts:
         return None
     return courtesy_target(
         session, conversation_id, default_token=settings.access_token,
-        sealer=request.app.state.sealer,
+        sealer=services(request).sealer,
     )  # fmt: skip
 
 
 def _in_background(request: Request, target: CourtesyTarget, *, typing: bool) -> None:
     task = asyncio.get_running_loop().create_task(
-        send_courtesy(request.app.state.graph, target, typing=typing)
+        send_courtesy(services(request).graph, target, typing=typing)
     )
-    tasks: set[asyncio.Task[None]] = request.app.state.background
+    tasks: set[asyncio.Task[None]] = services(request).background
     tasks.add(task)
     task.add_done_callback(tasks.discard)
 
@@ -57,7 +58,7 @@ async def mark_read(conversation_id: int, request: Request, user: CurrentUser, d
 @router.post("/conversations/{conversation_id}/typing", status_code=204)
 async def typing(conversation_id: int, request: Request, user: CurrentUser, db: DB) -> Response:
     """The agent is writing: show "typing…" to the customer (throttled per conversation)."""
-    last_sent: dict[int, float] = request.app.state.typing_sent
+    last_sent: dict[int, float] = services(request).typing_sent
     now = time.monotonic()
     if now - last_sent.get(conversation_id, 0.0) < TYPING_EVERY_SECONDS:
         return Response(status_code=204)

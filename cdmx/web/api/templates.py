@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from cdmx.actions.templates import SyncResult, do_start_conversation
+from cdmx.actions.templates import do_start_conversation
 from cdmx.domain.errors import ActionError, Forbidden
 from cdmx.domain.states import Role
 from cdmx.queries.conversations import conversation_snapshot
 from cdmx.queries.messages import message_snapshot
 from cdmx.queries.templates import list_templates
 from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.services import services
 from cdmx.whatsapp.errors import GraphError
 
 router = APIRouter(tags=["templates"])
-
-TemplateSync = Callable[[], Awaitable[SyncResult]]
 
 
 class UpstreamFailed(ActionError):
@@ -48,9 +46,8 @@ async def sync_templates(user: CurrentUser, request: Request) -> dict[str, Any]:
     if user.role not in (Role.ADMIN, Role.SUPERVISOR):
         raise Forbidden("forbidden", "Only admins and supervisors can sync templates.")
     # The sync is the template worker's (create_app injects it): the web only asks for one.
-    sync: TemplateSync = request.app.state.sync_templates
     try:
-        result = await sync()
+        result = await services(request).sync_templates()
     except GraphError as exc:
         raise UpstreamFailed(
             "template_sync_failed", f"WhatsApp did not list the templates: {exc.message}"

@@ -8,7 +8,9 @@ from starlette.concurrency import run_in_threadpool
 
 from cdmx.domain.errors import ActionError
 from cdmx.web.api.deps import DB
-from cdmx.web.auth import TOKEN_TTL_SECONDS, authenticate
+from cdmx.web.auth import authenticate
+from cdmx.web.bearer import TOKEN_TTL_SECONDS
+from cdmx.web.services import services
 
 router = APIRouter(tags=["auth"])
 
@@ -34,4 +36,4 @@ async def issue_token(body: TokenRequest, request: Request, db: DB) -> TokenResp
     user = await run_in_threadpool(authenticate, db, body.email, body.password)
     if user is None:
         raise BadCredentials("bad_credentials", "Wrong e-mail or password.")
-    return TokenResponse(access_token=request.app.state.tokens.issue(user))
+    return TokenResponse(access_token=services(request).tokens.issue(user))

@@ -16,6 +16,7 @@ from cdmx.actions.channels import channel_json
 from cdmx.db.tables import Channel, User
 from cdmx.web.auth import authenticate, csrf_token, load_user
 from cdmx.web.console.i18n import pick_language, strings_for
+from cdmx.web.services import services
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -25,7 +26,7 @@ LANG_COOKIE = "cdmx_lang"
 
 def _language(request: Request) -> str:
     requested = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return pick_language(requested, request.app.state.settings.locale)
+    return pick_language(requested, services(request).settings.locale)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -59,7 +60,7 @@ async def login(
     if not csrf or not secrets.compare_digest(csrf, expected):
         error = strings_for(lang).get("error_session_expired", "Session expired; try again.")
         return _render(request, "login.html", {"error": error, "email": email}, 403)
-    user = await run_in_threadpool(authenticate, request.app.state.db, email, password)
+    user = await run_in_threadpool(authenticate, services(request).db, email, password)
     if user is None:
         error = strings_for(lang).get("error_login_invalid", "Wrong e-mail or password.")
         return _render(request, "login.html", {"error": error, "email": email}, 401)
@@ -78,11 +79,11 @@ def logout(request: Request, csrf: str = Form("", alias="csrf_token")) -> Respon
 
 @router.get("/", response_class=HTMLResponse)
 def console(request: Request) -> Response:
-    user: User | None = load_user(request.app.state.db, request.session.get("uid"))
+    user: User | None = load_user(services(request).db, request.session.get("uid"))
     if user is None:
         return RedirectResponse("/login", status_code=303)
     lang = _language(request)
-    settings = request.app.state.settings
+    settings = services(request).settings
     user_json = {
         "id": user.id, "name": user.name, "email": user.email, "role": user.role,
         "availability": user.availability,
@@ -91,25 +92,25 @@ def console(request: Request) -> Response:
         "strings": strings_for(lang), "user": user_json, "timezone": settings.timezone,
         "lang": lang,
     }  # fmt: skip
-    context = {"user": user_json, "timezone": settings.timezone, "boot": boot}
+    context: dict[str, Any] = {"user": user_json, "timezone": settings.timezone, "boot": boot}
     context["attention"] = user.role != "agent" and _numbers_needing_attention(request)
     return _render(request, "console.html", context)
 
 
 def _numbers_needing_attention(request: Request) -> bool:
-    with request.app.state.db.read() as session:
+    with services(request).db.read() as session:
         return session.scalar(select(Channel.id).where(Channel.health != "ok").limit(1)) is not None
 
 
 @router.get("/admin/numbers", response_class=HTMLResponse)
 def numbers_page(request: Request) -> Response:
     """The connected numbers, their health and tokens (admins change them; supervisors look)."""
-    user: User | None = load_user(request.app.state.db, request.session.get("uid"))
+    user: User | None = load_user(services(request).db, request.session.get("uid"))
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if user.role == "agent":
         return RedirectResponse("/", status_code=303)
-    with request.app.state.db.read() as session:
+    with services(request).db.read() as session:
         numbers = [channel_json(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
     user_json = {
         "id": user.id, "name": user.name, "email": user.email, "role": user.role,
