@@ -16,8 +16,8 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import select
 
+from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.media import do_register_inbound_media
-from cdmx.actions.messages import do_record_inbound_message
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Message
 from cdmx.whatsapp.payload import parse_update

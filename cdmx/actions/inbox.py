@@ -13,7 +13,8 @@ from sqlalchemy import Connection, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import wake
-from cdmx.actions.messages import do_apply_status, do_record_inbound_message
+from cdmx.actions.inbound import do_record_inbound_message
+from cdmx.actions.statuses import do_apply_status
 from cdmx.db.engine import Database, dialect_insert, per_dialect
 from cdmx.db.tables import CHANNELS, INBOX, Channel, InboxUpdate
 from cdmx.whatsapp.payload import PayloadError, Update, parse_update

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.channels import channel_token, do_set_channel_health
 from cdmx.actions.events import emit_message
-from cdmx.actions.messages import advance_status, apply_early_statuses
+from cdmx.actions.statuses import advance_status, apply_early_statuses
 from cdmx.db.tables import (
     CHANNELS,
     CONTACTS,

@@ -14,7 +14,7 @@ from cdmx.actions.assignment import (
     do_take_conversation,
     do_transfer_conversation,
 )
-from cdmx.actions.messages import do_record_inbound_message
+from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.users import do_set_availability
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Conversation, Event, Message, User

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from cdmx.actions.messages import do_apply_status, do_record_inbound_message
+from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.outbox import claim_sends, do_record_send_error, do_record_sent
 from cdmx.actions.replies import do_send_text
+from cdmx.actions.statuses import do_apply_status
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, EarlyStatus, Message, OutboxItem, User
 from cdmx.whatsapp.errors import AuthFailed, NeedsTemplate, Retryable

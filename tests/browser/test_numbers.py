@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from cdmx.actions.messages import do_record_inbound_message
+from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.replies import do_send_text
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, User

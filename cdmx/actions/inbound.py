@@ -1,11 +1,12 @@
-"""Recording inbound messages and applying statuses (agents' replies: ``replies.py``)."""
+"""Recording a customer's message in its conversation (statuses: ``statuses.py``; agents'
+replies: ``replies.py``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
@@ -19,12 +20,10 @@ from cdmx.actions.contacts import (
     update_contact,
     upsert_contact,
 )
-from cdmx.actions.events import emit, emit_message
+from cdmx.actions.events import emit_message
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
-    CONVERSATIONS,
-    EARLY_STATUSES,
     MESSAGES,
     Channel,
     Contact,
@@ -35,18 +34,15 @@ from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
     CONVERSATION_CREATED,
     MESSAGE_CREATED,
-    MESSAGE_UPDATED,
 )
 from cdmx.domain.identity import canonical_wa_id, contact_identity
 from cdmx.domain.states import (
-    STATUS_FAILED,
     STATUS_RECEIVED,
     Direction,
-    status_advances,
 )
-from cdmx.queries.messages import message_snapshot, user_name
+from cdmx.queries.messages import user_name
 from cdmx.queries.serialize import conversation_json
-from cdmx.whatsapp.payload import InboundMessage, StatusUpdate, parse_status
+from cdmx.whatsapp.payload import InboundMessage
 
 ANNOTATIONS = frozenset({"reaction", "edit", "revoke"})
 CHANGED_NUMBER = frozenset({"user_changed_number", "customer_changed_number"})
@@ -62,24 +58,6 @@ _INSERT = per_dialect(
         .on_conflict_do_nothing(index_elements=["channel_id", "wamid"])
         .returning(MESSAGES.c.id)
     )
-)
-# With its conversation's assignee, to whom the status event goes.
-_MESSAGE_BY_WAMID = (
-    select(MESSAGES, CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"))
-    .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
-    .where(*_SAME_WAMID)
-)
-_UPDATE_MESSAGE = update(MESSAGES).where(MESSAGES.c.id == bindparam("row_id"))
-_INSERT_EARLY = EARLY_STATUSES.insert()
-_EARLY_FOR = select(EARLY_STATUSES.c.id, EARLY_STATUSES.c.payload).where(
-    EARLY_STATUSES.c.channel_id == bindparam("channel_id"),
-    EARLY_STATUSES.c.wamid == bindparam("wamid"),
-)
-_DELETE_EARLY = delete(EARLY_STATUSES).where(
-    EARLY_STATUSES.c.id.in_(bindparam("ids", expanding=True))
-)
-_ASSIGNEE_OF = select(CONVERSATIONS.c.assignee_id).where(
-    CONVERSATIONS.c.id == bindparam("conversation_id")
 )
 
 
@@ -180,82 +158,3 @@ def _learn_about_contact(session: Session, contact: Contact, inbound: InboundMes
             if contact.identity.startswith("wa:") and taken is None:
                 changes["identity"] = identity
             update_contact(session, contact, **changes)
-
-
-def do_apply_status(session: Session, channel: Channel, update: StatusUpdate) -> bool:
-    """Move an outbound message forward to this status; never backwards. True if it moved.
-
-    A status for a wamid we have not recorded yet (the webhook beat the send response) is
-    kept and applied when the send is recorded.
-    """
-    connection = session.connection()
-    row = connection.execute(
-        _MESSAGE_BY_WAMID, {"channel_id": channel.id, "wamid": update.wamid}
-    ).first()
-    if row is None:
-        connection.execute(_INSERT_EARLY, {
-            "channel_id": channel.id, "wamid": update.wamid, "payload": update.raw,
-            "created_at": datetime.now(UTC),
-        })  # fmt: skip
-        return False
-    fields = dict(row._mapping)
-    assignee_id = fields.pop("conversation_assignee_id")
-    return advance_status(session, Message(**fields), update, assignee_id=assignee_id)
-
-
-def advance_status(
-    session: Session,
-    message: Message,
-    update: StatusUpdate,
-    *,
-    also: dict[str, Any] | None = None,
-    assignee_id: int | None | Literal["unread"] = "unread",
-) -> bool:
-    """Apply a status to ``message`` (of the session, or a detached snapshot) and its row,
-    with the columns in ``also`` in the same statement. The event goes to the
-    conversation's ``assignee_id`` (read here unless the caller has it)."""
-    if message.direction != Direction.OUTBOUND or not status_advances(
-        message.status, update.status
-    ):
-        return False
-    changes: dict[str, Any] = {
-        **(also or {}), "status": update.status, "status_at": update.timestamp,
-        "error_code": None, "error_title": None, "error_details": None,
-    }  # fmt: skip
-    if update.status == STATUS_FAILED:
-        error = update.errors[0] if update.errors else None
-        changes["error_code"] = error.code if error else None
-        changes["error_title"] = error.title if error else "Failed"
-        changes["error_details"] = error.details if error else None
-    session.connection().execute(_UPDATE_MESSAGE, {"row_id": message.id, **changes})
-    for name, value in changes.items():
-        setattr(message, name, value)
-    if assignee_id == "unread":
-        assignee_id = session.connection().scalar(
-            _ASSIGNEE_OF, {"conversation_id": message.conversation_id}
-        )
-    emit(
-        session, MESSAGE_UPDATED, {"message": message_snapshot(session, message)},
-        conversation_id=message.conversation_id, audience=_audience(assignee_id),
-    )  # fmt: skip
-    return True
-
-
-def _audience(assignee_id: int | None) -> tuple[int, ...] | None:
-    return None if assignee_id is None else (assignee_id,)
-
-
-def apply_early_statuses(session: Session, message: Message, phone_number_id: str) -> None:
-    """Apply statuses that arrived before this message's wamid was recorded, in time order."""
-    connection = session.connection()
-    early = connection.execute(
-        _EARLY_FOR, {"channel_id": message.channel_id, "wamid": message.wamid}
-    ).all()
-    if not early:
-        return
-    updates = sorted(
-        (parse_status(row.payload, phone_number_id) for row in early), key=lambda u: u.timestamp
-    )
-    for status in updates:
-        advance_status(session, message, status)
-    connection.execute(_DELETE_EARLY, {"ids": [row.id for row in early]})
