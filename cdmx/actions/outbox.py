@@ -32,7 +32,7 @@ from cdmx.db.tables import (
 from cdmx.domain.events import MESSAGE_UPDATED
 from cdmx.domain.identity import e164
 from cdmx.domain.sealing import Sealer, SealError
-from cdmx.domain.states import STATUS_FAILED
+from cdmx.domain.states import STATUS_FAILED, MessageStatus
 from cdmx.whatsapp.errors import AuthFailed, GraphError, Retryable, Throttled
 from cdmx.whatsapp.payload import StatusUpdate
 
@@ -186,7 +186,7 @@ def do_record_sent(session: Session, job: SendJob, wamid: str) -> None:
     assignee_id = fields.pop("conversation_assignee_id")
     message = Message(**fields)
     sent = StatusUpdate(
-        phone_number_id=job.phone_number_id, wamid=wamid, status="sent", timestamp=now,
+        phone_number_id=job.phone_number_id, wamid=wamid, status=MessageStatus.SENT, timestamp=now,
         recipient_id=None, errors=(), raw={},
     )  # fmt: skip
     if not advance_status(session, message, sent, also={"wamid": wamid}, assignee_id=assignee_id):

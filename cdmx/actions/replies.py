@@ -14,7 +14,7 @@ from cdmx.actions.events import emit_message, wake
 from cdmx.db.tables import CONVERSATIONS, MESSAGES, OUTBOX, Conversation, Message, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import MESSAGE_CREATED
-from cdmx.domain.states import ConversationStatus, Direction, Role
+from cdmx.domain.states import ConversationStatus, Direction, MessageStatus, Role
 from cdmx.domain.window import window_is_open
 from cdmx.queries.conversations import can_see
 from cdmx.whatsapp.outgoing import Outgoing, build_text
@@ -74,7 +74,7 @@ def do_send_message(
     values = {
         "channel_id": conversation.channel_id, "conversation_id": conversation.id,
         "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,
-        "summary": outgoing.summary, "status": "queued", "local_id": local_id,
+        "summary": outgoing.summary, "status": MessageStatus.QUEUED, "local_id": local_id,
         "author_id": user.id, "payload": outgoing.payload(quoted), "created_at": now,
     }  # fmt: skip
     message_id = connection.execute(_INSERT_REPLY, values).scalar_one()

@@ -12,17 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cdmx.domain.states import MessageStatus, MessageType
 from cdmx.whatsapp.lenient import as_dict as _dict
 from cdmx.whatsapp.lenient import as_list as _list
 from cdmx.whatsapp.lenient import as_str as _str
-
-KNOWN_TYPES = frozenset(
-    {
-        "text", "image", "video", "audio", "document", "sticker", "location", "contacts",
-        "interactive", "button", "reaction", "order", "system", "unsupported", "unknown",
-        "request_welcome", "edit", "revoke",
-    }
-)  # fmt: skip
 
 
 class PayloadError(ValueError):
@@ -49,7 +42,7 @@ class InboundMessage:
     display_phone_number: str
     wamid: str
     sender: Sender
-    type: str  # Meta's type as received; "unsupported" when it is not one we know
+    type: MessageType  # Meta's type as received; "unsupported" when it is not one we know
     text: str | None  # body of a text, caption of a medium
     summary: str
     timestamp: datetime
@@ -61,7 +54,7 @@ class InboundMessage:
 class StatusUpdate:
     phone_number_id: str
     wamid: str
-    status: str  # sent | delivered | read | played | failed (others kept as-is)
+    status: MessageStatus  # sent | delivered | read | played | failed; others "unknown"
     timestamp: datetime
     recipient_id: str | None
     errors: tuple[MessageError, ...]
@@ -140,9 +133,7 @@ def _message(
     user_id = _str(item.get("from_user_id"))
     if not wa_id and not user_id:
         raise _Skip(f"{wamid} has neither from nor from_user_id")
-    kind = _str(item.get("type")) or "unknown"
-    if kind not in KNOWN_TYPES:
-        kind = "unsupported"
+    kind = MessageType(_str(item.get("type")) or MessageType.UNKNOWN)  # new types: unsupported
     name = _contact_name(contacts, wa_id, user_id)
     text = _text_of(item, kind)
     errors = _errors(item.get("errors"))
@@ -169,7 +160,7 @@ def parse_status(item: dict[str, Any], phone_number_id: str) -> StatusUpdate:
     return StatusUpdate(
         phone_number_id=phone_number_id,
         wamid=wamid,
-        status=status,
+        status=MessageStatus(status),
         timestamp=_timestamp(item.get("timestamp")),
         recipient_id=_str(item.get("recipient_id")),
         errors=_errors(item.get("errors")),

@@ -1,12 +1,21 @@
-"""``status_advances``: outbound statuses only move forward, whatever order Meta sends them."""
+"""``status_advances``: outbound statuses only move forward, whatever order Meta sends them;
+the state enums fall back instead of raising on a value they do not know."""
 
 from __future__ import annotations
 
 import itertools
+import json
+from enum import StrEnum
 
 import pytest
 
-from cdmx.domain.states import STATUS_FAILED, status_advances
+from cdmx.domain.states import (
+    STATUS_FAILED,
+    ConversationStatus,
+    MessageStatus,
+    MessageType,
+    status_advances,
+)
 
 STATUSES = ["queued", "sent", "delivered", "read", "played", "failed"]
 
@@ -57,3 +66,28 @@ def test_unknown_status_never_moves_and_is_never_moved_to(other: str) -> None:
     for known in STATUSES:
         assert status_advances(known, other) is False
         assert status_advances(other, known) is False
+
+
+@pytest.mark.parametrize(
+    ("enum", "value", "fallback"),
+    [
+        (MessageType, "poll_v2", MessageType.UNSUPPORTED),
+        (MessageStatus, "deleted", MessageStatus.UNKNOWN),
+        (ConversationStatus, "snoozed_by_a_newer_version", ConversationStatus.UNKNOWN),
+    ],
+)
+def test_a_value_no_enum_knows_becomes_its_fallback(
+    enum: type[StrEnum], value: str, fallback: StrEnum
+) -> None:
+    assert enum(value) is fallback
+
+
+def test_known_values_are_their_strings() -> None:
+    assert MessageType("image") is MessageType.IMAGE
+    assert MessageStatus("read") == "read"
+    assert json.dumps({"status": MessageStatus.READ}) == '{"status": "read"}'
+
+
+def test_an_unknown_status_never_moves_a_message() -> None:
+    for current in ("queued", "sent", "delivered", "read", "failed"):
+        assert not status_advances(current, MessageStatus("deleted"))
