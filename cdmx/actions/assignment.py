@@ -12,7 +12,12 @@ from cdmx.actions.events import emit
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import CONVERSATIONS, Channel, Contact, Conversation, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CLOSED, CONVERSATION_UPDATED
+from cdmx.domain.events import (
+    CONVERSATION_ASSIGNED,
+    CONVERSATION_CLOSED,
+    CONVERSATION_EVENTS,
+    CONVERSATION_UPDATED,
+)
 from cdmx.domain.routing import AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.conversations import can_see, conversation_snapshot
@@ -229,8 +234,10 @@ def emit_conversation(
     audience = (
         None if conversation.assignee_id is None else (conversation.assignee_id, *extra_audience)
     )
-    data = {"conversation": snapshot or conversation_snapshot(session, conversation.id)}
-    emit(session, type_, data, conversation_id=conversation.id, audience=audience)
+    event = CONVERSATION_EVENTS[type_].model_validate(
+        {"conversation": snapshot or conversation_snapshot(session, conversation.id)}
+    )
+    emit(session, event, conversation_id=conversation.id, audience=audience)
 
 
 def _load(session: Session, conversation_id: int) -> Conversation:

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import EVENTS, Conversation, Message
-from cdmx.domain.events import MESSAGE_CREATED
+from cdmx.domain.events import MESSAGE_CREATED, EventData, MessageCreated, MessageUpdated
 from cdmx.queries.conversations import conversation_snapshot
 from cdmx.queries.messages import message_snapshot
 
@@ -36,15 +36,14 @@ class Emitted:
 
 def emit(
     session: Session,
-    type_: str,
-    data: dict[str, Any],
+    event: EventData,
     *,
     conversation_id: int | None = None,
     audience: Iterable[int | None] | None = None,
 ) -> Emitted:
     """Store an event with the change; it is published when the transaction commits."""
     users = None if audience is None else sorted({u for u in audience if u is not None})
-    emitted = Emitted(type_, data, conversation_id, users, datetime.now(UTC))
+    emitted = Emitted(event.type, event.model_dump(), conversation_id, users, datetime.now(UTC))
     session.info.setdefault("events", []).append(emitted)
     return emitted
 
@@ -89,12 +88,16 @@ def emit_message(
     *,
     snapshot: dict[str, Any] | None = None,
 ) -> None:
-    """Publish a message's snapshot; ``message.created`` carries its conversation's too
-    (``snapshot`` when the caller has it, else read)."""
-    data: dict[str, Any] = {"message": message_snapshot(session, message)}
+    """Publish a message's snapshot (``message.created`` or ``message.updated``); created
+    carries its conversation's too (``snapshot`` when the caller has it, else read)."""
+    shown = message_snapshot(session, message)
+    event: EventData
     if type_ == MESSAGE_CREATED:
-        data["conversation"] = snapshot or conversation_snapshot(session, conversation.id)
+        conversation_json = snapshot or conversation_snapshot(session, conversation.id)
+        event = MessageCreated.model_validate({"message": shown, "conversation": conversation_json})
+    else:
+        event = MessageUpdated.model_validate({"message": shown})
     emit(
-        session, type_, data, conversation_id=conversation.id,
+        session, event, conversation_id=conversation.id,
         audience=None if conversation.assignee_id is None else (conversation.assignee_id,),
     )  # fmt: skip

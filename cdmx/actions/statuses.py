@@ -17,9 +17,7 @@ from cdmx.db.tables import (
     Channel,
     Message,
 )
-from cdmx.domain.events import (
-    MESSAGE_UPDATED,
-)
+from cdmx.domain.events import MessageUpdated
 from cdmx.domain.states import (
     STATUS_FAILED,
     Direction,
@@ -105,7 +103,7 @@ def advance_status(
             _ASSIGNEE_OF, {"conversation_id": message.conversation_id}
         )
     emit(
-        session, MESSAGE_UPDATED, {"message": message_snapshot(session, message)},
+        session, MessageUpdated.model_validate({"message": message_snapshot(session, message)}),
         conversation_id=message.conversation_id, audience=_audience(assignee_id),
     )  # fmt: skip
     return True

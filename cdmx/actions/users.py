@@ -11,7 +11,7 @@ from cdmx.actions.assignment import do_assign_queued
 from cdmx.actions.events import emit
 from cdmx.db.tables import Conversation, User
 from cdmx.domain.errors import Conflict, Invalid
-from cdmx.domain.events import AGENT_UPDATED
+from cdmx.domain.events import AgentUpdated
 from cdmx.domain.passwords import MIN_LENGTH, hash_password
 from cdmx.domain.states import Availability, ConversationStatus, Role
 
@@ -64,5 +64,5 @@ def do_set_availability(session: Session, user_id: int, availability: str) -> Us
     session.flush()
     if availability == Availability.AVAILABLE:
         do_assign_queued(session, datetime.now(UTC))
-    emit(session, AGENT_UPDATED, {"agent": agent_json(session, user)})
+    emit(session, AgentUpdated.model_validate({"agent": agent_json(session, user)}))
     return user

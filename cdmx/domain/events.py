@@ -1,24 +1,204 @@
-"""The event types the console stream and (later) integration webhooks carry.
+"""The events the console stream and (later) integration webhooks carry, as typed models.
 
 Every event carries a fresh snapshot of what changed, so a late event never rolls a screen
-back. docs/events.md documents each one (a test keeps the two in step).
+back. Each type has one model here (``extra="forbid"``: a field that is not declared is an
+error where the event is emitted, not a surprise in a client); ``emit`` takes an instance
+and stores its ``model_dump()``. docs/events.md documents each type and the console's list
+of types is checked against ``STORED_TYPES`` (tests keep all three in step).
+
+The snapshots (message, conversation, agent) are the REST API's JSON; the parts whose shape
+depends on the message type (``content``, ``context``, ``referral``, ``media``) are objects
+documented in docs/messages.md.
 """
 
 from __future__ import annotations
 
-MESSAGE_CREATED = "message.created"  # {"message", "conversation"}
-MESSAGE_UPDATED = "message.updated"  # {"message"}: a status moved, or a send failed
-CONVERSATION_CREATED = "conversation.created"  # {"conversation"}
-CONVERSATION_ASSIGNED = "conversation.assigned"  # {"conversation"}: taken, routed, transferred
-CONVERSATION_UPDATED = "conversation.updated"  # {"conversation"}: e.g. unread count reset
-CONVERSATION_CLOSED = "conversation.closed"  # {"conversation"}
-AGENT_UPDATED = "agent.updated"  # {"agent"}: availability changed
+from typing import Any, ClassVar
 
-# Stream-only events, not stored: where a fresh stream starts, and "reload your state".
-HELLO = "hello"
-RESET = "reset"
+from pydantic import BaseModel, ConfigDict
 
-EVENT_TYPES = (
-    MESSAGE_CREATED, MESSAGE_UPDATED, CONVERSATION_CREATED, CONVERSATION_ASSIGNED,
-    CONVERSATION_UPDATED, CONVERSATION_CLOSED, AGENT_UPDATED, HELLO, RESET,
+from cdmx.domain.states import (
+    Availability,
+    ConversationStatus,
+    Direction,
+    MessageStatus,
+    MessageType,
+    Role,
+)
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- the snapshots --------------------------------------------------------------------------
+
+
+class Author(_Shape):
+    id: int
+    name: str
+
+
+class MessageError(_Shape):
+    code: int | None
+    title: str
+    details: str | None
+
+
+class MessageSnapshot(_Shape):
+    id: int
+    conversation_id: int
+    direction: Direction
+    type: MessageType
+    text: str | None
+    summary: str
+    status: MessageStatus
+    wamid: str | None
+    local_id: str | None
+    created_at: str | None
+    status_at: str | None
+    author: Author | None
+    error: MessageError | None
+    content: dict[str, Any]
+    context: dict[str, Any] | None
+    referral: dict[str, Any] | None
+    media: dict[str, Any] | None
+
+
+class ContactSummary(_Shape):
+    id: int
+    wa_id: str | None
+    name: str | None
+    referral: dict[str, Any] | None
+
+
+class LastMessage(_Shape):
+    summary: str
+    direction: Direction
+    status: MessageStatus
+    created_at: str | None
+
+
+class ConversationSnapshot(_Shape):
+    id: int
+    status: ConversationStatus
+    contact: ContactSummary
+    assignee_id: int | None
+    assignee_name: str | None
+    number_id: int
+    number: str
+    unread_count: int
+    last_message: LastMessage | None
+    last_message_at: str | None
+    window_expires_at: str | None
+    created_at: str | None
+    closed_at: str | None
+
+
+class AgentSnapshot(_Shape):
+    id: int
+    name: str
+    email: str
+    role: Role
+    availability: Availability
+    open_conversations: int
+
+
+# --- the events -----------------------------------------------------------------------------
+
+
+class EventData(_Shape):
+    """The ``data`` of one event type; ``type`` names it on the wire."""
+
+    type: ClassVar[str]
+
+
+class MessageCreated(EventData):
+    """A customer's message was stored, or an agent's reply was accepted."""
+
+    type = "message.created"
+    message: MessageSnapshot
+    conversation: ConversationSnapshot
+
+
+class MessageUpdated(EventData):
+    """An outbound message's status moved, or it failed; or its file arrived."""
+
+    type = "message.updated"
+    message: MessageSnapshot
+
+
+class ConversationEvent(EventData):
+    """The base of the events that carry one conversation."""
+
+    conversation: ConversationSnapshot
+
+
+class ConversationCreated(ConversationEvent):
+    type = "conversation.created"
+
+
+class ConversationAssigned(ConversationEvent):
+    """Routed, taken or transferred."""
+
+    type = "conversation.assigned"
+
+
+class ConversationUpdated(ConversationEvent):
+    """Other changes, such as the unread count going to zero."""
+
+    type = "conversation.updated"
+
+
+class ConversationClosed(ConversationEvent):
+    type = "conversation.closed"
+
+
+class AgentUpdated(EventData):
+    """An agent's availability changed."""
+
+    type = "agent.updated"
+    agent: AgentSnapshot
+
+
+class Hello(EventData):
+    """Stream only, not stored: the first frame of a fresh stream."""
+
+    type = "hello"
+    user_id: int
+
+
+class Reset(EventData):
+    """Stream only, not stored: the client missed too much and reloads its state."""
+
+    type = "reset"
+    reason: str
+
+
+STORED_EVENTS: tuple[type[EventData], ...] = (
+    MessageCreated, MessageUpdated, ConversationCreated, ConversationAssigned,
+    ConversationUpdated, ConversationClosed, AgentUpdated,
 )  # fmt: skip
+STREAM_ONLY_EVENTS: tuple[type[EventData], ...] = (Hello, Reset)
+EVENT_MODELS: dict[str, type[EventData]] = {
+    model.type: model for model in STORED_EVENTS + STREAM_ONLY_EVENTS
+}
+_CONVERSATION_MODELS: tuple[type[ConversationEvent], ...] = (
+    ConversationCreated, ConversationAssigned, ConversationUpdated, ConversationClosed,
+)  # fmt: skip
+CONVERSATION_EVENTS: dict[str, type[ConversationEvent]] = {
+    model.type: model for model in _CONVERSATION_MODELS
+}
+
+MESSAGE_CREATED = MessageCreated.type
+MESSAGE_UPDATED = MessageUpdated.type
+CONVERSATION_CREATED = ConversationCreated.type
+CONVERSATION_ASSIGNED = ConversationAssigned.type
+CONVERSATION_UPDATED = ConversationUpdated.type
+CONVERSATION_CLOSED = ConversationClosed.type
+AGENT_UPDATED = AgentUpdated.type
+HELLO = Hello.type
+RESET = Reset.type
+
+STORED_TYPES = tuple(model.type for model in STORED_EVENTS)
+EVENT_TYPES = tuple(EVENT_MODELS)

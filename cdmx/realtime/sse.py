@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cdmx.db.engine import Database
 from cdmx.db.tables import Event, User
-from cdmx.domain.events import HELLO, RESET
+from cdmx.domain.events import EventData, Hello, Reset
 from cdmx.domain.states import Role
 from cdmx.realtime.bus import PublishedEvent, format_event
 from cdmx.realtime.feed import EventFeed
@@ -72,10 +72,10 @@ async def event_stream(
         missed, reset = await run_in_threadpool(_replay, feed.db, last_event_id, newest)
         sent = newest if last_event_id is None else last_event_id
         if reset:
-            yield format_event(newest, RESET, {"reason": "missed too much"})
+            yield _frame(newest, Reset(reason="missed too much"))
             sent = newest
         elif last_event_id is None:
-            yield format_event(newest, HELLO, {"user_id": user.id})
+            yield _frame(newest, Hello(user_id=user.id))
             sent = newest
         for event in missed:
             if visible_to(user, event):
@@ -83,7 +83,7 @@ async def event_stream(
             sent = event.id
         while not stopping.is_set():
             if subscription.overflowed:
-                yield format_event(sent, RESET, {"reason": "too slow"})
+                yield _frame(sent, Reset(reason="too slow"))
                 return
             try:
                 live = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
@@ -99,3 +99,8 @@ async def event_stream(
                 yield live.frame
     finally:
         subscription.close()
+
+
+def _frame(event_id: int | None, event: EventData) -> str:
+    """A stream-only frame (hello, reset): never stored, so never replayed."""
+    return format_event(event_id, event.type, event.model_dump())
