@@ -8,8 +8,14 @@ import pytest
 
 from cdmx.actions.events import emit, wake
 from cdmx.db.engine import Database
+from cdmx.domain.events import AgentSnapshot, AgentUpdated
 from cdmx.realtime.notify import Listener
 from tests.conftest import BACKEND_URL
+
+AGENT = AgentSnapshot(
+    id=1, name="Ana", email="ana@example.com", role="agent", availability="available",
+    open_conversations=0,
+)  # fmt: skip
 
 pytestmark = pytest.mark.skipif(BACKEND_URL == "sqlite", reason="LISTEN/NOTIFY is PostgreSQL's")
 
@@ -37,7 +43,7 @@ def test_a_commit_notifies_other_instances_and_a_rollback_does_not(db: Database)
             raise RuntimeError("rolled back")
         assert not arrived.wait(0.5)
         with db.write() as session:
-            emit(session, "agent.updated", {"agent": {}})
+            emit(session, AgentUpdated(agent=AGENT))
             wake(session, "outbox")
         assert arrived.wait(5)
         assert received == [{"events", "outbox"}]
