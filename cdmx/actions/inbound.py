@@ -66,8 +66,9 @@ def do_record_inbound_message(
 ) -> Message | None:
     """Store a customer's message in its conversation; None when it was already stored.
 
-    The hot path of the inbox: Core statements on the session's connection (seven for a new
-    customer, five for a known one), the events' snapshots built from the values written
+    The hot path of the inbox: Core statements on the session's connection (eight for a new
+    customer, seven for a known one, the events' INSERT included; counted by
+    tests/actions/test_inbound.py), the events' snapshots built from the values written
     rather than read back. The ``Message`` returned is detached (a snapshot of its row).
     """
     now = datetime.now(UTC)
@@ -113,12 +114,15 @@ def do_record_inbound_message(
     routed: dict[str, Any] = {}
     if created:
         # Published as it was opened (queued), then as routing left it: one UPDATE for both.
-        emit_conversation(session, conversation, CONVERSATION_CREATED, snapshot=_snapshot(
-            session, conversation, contact, channel, last_message))  # fmt: skip
+        # Both are for whoever may see it once routed (its agent when it has one), so the
+        # other agents never see in their queue a conversation that never waited there.
+        opened = _snapshot(session, conversation, contact, channel, last_message)
         routed = routing_changes(session, conversation, now, new_contact=new_contact)
         changes.update(routed)
     if changes:
         update_conversation(session, conversation, **changes)
+    if created:
+        emit_conversation(session, conversation, CONVERSATION_CREATED, snapshot=opened)
     if routed:
         emit_conversation(session, conversation, CONVERSATION_ASSIGNED, snapshot=_snapshot(
             session, conversation, contact, channel, last_message))  # fmt: skip

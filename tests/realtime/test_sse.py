@@ -140,7 +140,7 @@ async def test_an_agent_does_not_receive_another_agents_conversation(
             ),
             timeout=10,
         )  # fmt: skip
-        # …Beto, resuming from the same point, gets only the queue's "conversation.created".
+        # …Beto, resuming from the same point, gets nothing of it: it never waited in the queue.
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(
                 read_events(
