@@ -201,8 +201,11 @@ async def test_a_webhook_before_the_writer_starts_is_stored_directly(
     assert not app.state.services.inbox_writer.running
     body, headers = webhook(0)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        response = await client.post("/webhooks/whatsapp", content=body, headers=headers)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.post("/webhooks/whatsapp", content=body, headers=headers)
+    finally:  # no lifespan ran, so nothing else closes the app's connections
+        app.state.services.db.dispose()
     assert response.status_code == 200
     [row] = stored_bodies(db)
     assert json.loads(row)["entry"][0]["changes"][0]["value"]["messages"][0]["id"] == "wamid.G0"
