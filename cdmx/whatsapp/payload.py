@@ -8,6 +8,7 @@ are reported in ``Update.problems`` and skipped, so one bad item never loses the
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,10 +70,22 @@ class Update:
     problems: tuple[str, ...]  # items we could not read, in words
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # e.g. 1e999: no JSON column (PostgreSQL's) can keep it
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json would take NaN and Infinity
+
+
 def parse_update(body: bytes) -> Update:
-    """Turn webhook bytes into an ``Update``; raise PayloadError only for a non-object body."""
+    """Turn webhook bytes into an ``Update``; raise PayloadError only for a body that is not
+    a JSON object (strict JSON: no NaN, no Infinity, no number beyond a float's range)."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise PayloadError(f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):

@@ -255,3 +255,15 @@ def test_empty_object_is_an_empty_update() -> None:
 def test_non_object_body_raises_payload_error(body: bytes) -> None:
     with pytest.raises(PayloadError):
         parse_update(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"entry": [], "x": NaN}', b'{"x": -Infinity}', b'{"entry": [{"id": 1e999}]}'],
+    ids=["nan", "infinity", "overflowing-float"],
+)
+def test_a_body_only_python_would_read_is_refused_as_not_json(body: bytes) -> None:
+    """Not JSON by RFC 8259, and PostgreSQL's JSON column refuses it: the update would
+    otherwise fail the processor on every retry instead of being recorded as bad input."""
+    with pytest.raises(PayloadError, match="not JSON"):
+        parse_update(body)
