@@ -25,6 +25,7 @@ from cdmx import __version__
 from cdmx.actions.channels import do_ensure_channel
 from cdmx.aws.sns import SnsVerifier
 from cdmx.db.engine import Database
+from cdmx.domain.routing import CAPACITY_KEY
 from cdmx.domain.sealing import Sealer
 from cdmx.realtime.bus import EventBus
 from cdmx.realtime.doorbell import Doorbell
@@ -96,11 +97,12 @@ def build_runtime(
     """Every long-lived object, built from the settings; nothing starts yet."""
     sealer = Sealer(settings.secret_key or "demo")
     store = build_store(settings)
-    # Every session can sign media links, so event snapshots carry working URLs.
-    db = Database(settings.database_url, session_info={"media_urls": store.url})
+    # Every session can sign media links for snapshots and knows the default capacity.
+    session_info = {"media_urls": store.url, CAPACITY_KEY: settings.agent_capacity}
+    db = Database(settings.database_url, session_info=session_info)
     # The workers get their own connection pool: under a burst of webhooks the request
     # threads would otherwise hold every connection and starve the inbox processor.
-    worker_db = Database(settings.database_url, session_info={"media_urls": store.url})
+    worker_db = Database(settings.database_url, session_info=session_info)
     graph = GraphClient(
         settings.graph_api_base_url, settings.graph_api_version, transport=graph_transport
     )

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cdmx.domain.routing import DEFAULT_CAPACITY
+
 DEFAULT_GRAPH_API_VERSION = "v25.0"
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
 
@@ -68,6 +70,7 @@ class Settings(BaseSettings):
     outbound_rate_per_second: float = Field(80.0, alias="CDMX_OUTBOUND_RATE", gt=0)
     read_receipts: bool = Field(True, alias="CDMX_READ_RECEIPTS")
     inbox_threads: int = Field(3, alias="CDMX_INBOX_THREADS", ge=1, le=32)
+    agent_capacity: int = Field(DEFAULT_CAPACITY, alias="CDMX_AGENT_CAPACITY", ge=1, le=1000)
     media_retention_days: int = Field(0, alias="CDMX_MEDIA_RETENTION_DAYS", ge=0)
     s3_endpoint_url: str = Field("", alias="S3_ENDPOINT_URL")
     demo: bool = Field(False, alias="CDMX_DEMO")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.events import emit
 from cdmx.db.engine import per_dialect
-from cdmx.db.tables import CONVERSATIONS, Channel, Contact, Conversation, User
+from cdmx.db.tables import CONVERSATIONS, QUEUE_MEMBERS, Channel, Contact, Conversation, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
@@ -18,10 +20,11 @@ from cdmx.domain.events import (
     CONVERSATION_EVENTS,
     CONVERSATION_UPDATED,
 )
-from cdmx.domain.routing import AgentLoad, choose_agent
+from cdmx.domain.routing import CAPACITY_KEY, DEFAULT_CAPACITY, AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
-from cdmx.queries.conversations import can_see, conversation_snapshot
+from cdmx.queries.conversations import audience_of, can_see, conversation_snapshot
 from cdmx.queries.messages import remember_user_names
+from cdmx.queries.queues import queue_of_channel
 
 OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED)
 
@@ -50,7 +53,13 @@ _UPDATE = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("row_id"))
 
 
 def open_conversation(
-    session: Session, channel_id: int, contact_id: int, now: datetime, *, new_contact: bool = False
+    session: Session,
+    channel_id: int,
+    contact_id: int,
+    now: datetime,
+    *,
+    queue_id: int | None,
+    new_contact: bool = False,
 ) -> tuple[Conversation, bool]:
     """The open conversation for (number, contact), a new one when there is none; and
     whether it was opened now. Returned detached from the session: a snapshot of the row.
@@ -59,7 +68,8 @@ def open_conversation(
     insert does nothing and it reads the winner's row. The row stays locked for the rest of
     the transaction, so concurrent messages of one conversation update its counters one
     after the other instead of losing each other's increments. A contact created in this
-    transaction (``new_contact``) has no conversation yet: nothing to look for.
+    transaction (``new_contact``) has no conversation yet: nothing to look for. A new
+    conversation joins ``queue_id`` (its number's queue).
     """
     connection = session.connection()
     key = {"channel_id": channel_id, "contact_id": contact_id}
@@ -69,6 +79,7 @@ def open_conversation(
     values = {
         "channel_id": channel_id, "contact_id": contact_id,
         "status": ConversationStatus.QUEUED, "created_at": now, "unread_count": 0,
+        "queue_id": queue_id,
     }  # fmt: skip
     inserted = connection.execute(_INSERT[connection.dialect.name], values).first()
     if inserted is not None:
@@ -82,7 +93,9 @@ def find_or_open_conversation(
     session: Session, channel: Channel, contact: Contact, now: datetime
 ) -> tuple[Conversation, bool]:
     """``open_conversation`` as an object of this session, for code that changes it."""
-    snapshot, created = open_conversation(session, channel.id, contact.id, now)
+    snapshot, created = open_conversation(
+        session, channel.id, contact.id, now, queue_id=queue_of_channel(session, channel)
+    )
     conversation = session.get(Conversation, snapshot.id, with_for_update=True)
     assert conversation is not None
     return conversation, created
@@ -98,57 +111,88 @@ def update_conversation(session: Session, conversation: Conversation, **changes:
 def routing_changes(
     session: Session, conversation: Conversation, now: datetime, *, new_contact: bool = False
 ) -> dict[str, Any]:
-    """The columns that give a just-opened (snapshot) conversation to the right available
-    agent, for the caller's one UPDATE; empty when nobody is available. The ORM form for
-    conversations of the session is ``do_route_conversation``.
+    """The columns that give a just-opened (snapshot) conversation to the right member of
+    its queue, for the caller's one UPDATE; empty when nobody qualifies (it waits).
 
-    A ``new_contact`` has no previous agent, so only the agents' loads matter: a transaction
-    reads them once and counts its own assignments on top (``_LOADS_KEY``). Counting an
+    A ``new_contact`` has no previous agent, so only the members' loads matter, and those a
+    transaction reads once (``_routing``) and counts its own assignments on top: counting an
     agent's open conversations costs as many index entries as they have, so reading them
     for every new customer of an inbox batch grew with every conversation left open.
     """
-    if new_contact:
-        loads = _transaction_loads(session)
-        agent_id = choose_agent(list(loads.values()))
-    else:
-        agent_id = _choose_agent(session, conversation)
+    routing = _routing(session)
+    previous = None
+    if not new_contact:
+        previous = session.connection().scalar(
+            _PREVIOUS_AGENT,
+            {"channel_id": conversation.channel_id, "contact_id": conversation.contact_id},
+        )
+    agent_id = choose_agent(routing.candidates(conversation.queue_id), previous_agent_id=previous)
     if agent_id is None:
         return {}
-    counted: dict[int, AgentLoad] | None = session.info.get(_LOADS_KEY)
-    if counted is not None and agent_id in counted:
-        opened = counted[agent_id].open_conversations + 1
-        counted[agent_id] = AgentLoad(agent_id, opened, now)
+    routing.assigned(agent_id, None, now)
     return {"assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now}
 
 
-_LOADS_KEY = "agent_loads"
+_ROUTING = "routing"
+# One PostgreSQL advisory lock serializes routing decisions across threads and instances,
+# so two transactions never both give an agent their last free place. SQLite has one
+# writer at a time already.
+_ROUTING_LOCK = text("SELECT pg_advisory_xact_lock(5702020001)")
 
 
-def _transaction_loads(session: Session) -> dict[int, AgentLoad]:
-    """The available agents' loads as this transaction first read them, plus what it
-    assigned since (``routing_changes``)."""
-    loads: dict[int, AgentLoad] | None = session.info.get(_LOADS_KEY)
-    if loads is None:
-        rows = session.connection().execute(_AGENT_LOADS).all()
+@dataclass
+class _Routing:
+    """The available members' loads as this transaction read them (under the routing
+    lock), plus what it assigned since."""
+
+    loads: dict[int, AgentLoad]
+    members: dict[int | None, set[int]]  # queue id → its available members
+
+    def candidates(self, queue_id: int | None) -> list[AgentLoad]:
+        return [self.loads[agent_id] for agent_id in sorted(self.members.get(queue_id, ()))]
+
+    def assigned(self, agent_id: int, previous_id: int | None, now: datetime) -> None:
+        load = self.loads.get(agent_id)
+        if load is not None:
+            self.loads[agent_id] = replace(
+                load, open_conversations=load.open_conversations + 1, last_assigned_at=now
+            )
+        freed = self.loads.get(previous_id) if previous_id is not None else None
+        if freed is not None:
+            self.loads[freed.agent_id] = replace(
+                freed, open_conversations=max(0, freed.open_conversations - 1)
+            )
+
+    def released(self, agent_id: int) -> None:
+        load = self.loads.get(agent_id)
+        if load is not None:
+            self.loads[agent_id] = replace(
+                load, open_conversations=max(0, load.open_conversations - 1)
+            )
+
+
+def forget_routing(session: Session) -> None:
+    """Queue memberships changed in this transaction: read them again when routing next."""
+    session.info.pop(_ROUTING, None)
+
+
+def _routing(session: Session) -> _Routing:
+    routing: _Routing | None = session.info.get(_ROUTING)
+    if routing is None:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(_ROUTING_LOCK)  # held until this transaction ends
+        capacity = session.info.get(CAPACITY_KEY, DEFAULT_CAPACITY)
+        rows = connection.execute(_AGENT_LOADS, {"default_capacity": capacity}).all()
         remember_user_names(session, {row.id: row.name for row in rows})
-        loads = {row.id: AgentLoad(row.id, row.open_count, row.last_assigned) for row in rows}
-        session.info[_LOADS_KEY] = loads
-    return loads
-
-
-def _choose_agent(session: Session, conversation: Conversation) -> int | None:
-    # One statement: the available agents, their loads and names, and the customer's
-    # previous agent (the same on every row).
-    rows = (
-        session.connection()
-        .execute(
-            _LOADS, {"channel_id": conversation.channel_id, "contact_id": conversation.contact_id}
-        )
-        .all()
-    )
-    remember_user_names(session, {row.id: row.name for row in rows})
-    loads = [AgentLoad(row.id, row.open_count, row.last_assigned) for row in rows]
-    return choose_agent(loads, previous_agent_id=rows[0].previous if rows else None)
+        routing = _Routing(loads={}, members={})
+        for row in rows:
+            routing.loads[row.id] = AgentLoad(
+                row.id, row.open_count, row.last_assigned, row.capacity
+            )
+            routing.members.setdefault(row.queue_id, set()).add(row.id)
+        session.info[_ROUTING] = routing
+    return routing
 
 
 _OPEN_COUNT = (
@@ -173,40 +217,63 @@ _PREVIOUS_AGENT = (
     )
     .order_by(CONVERSATIONS.c.closed_at.desc(), CONVERSATIONS.c.id.desc())
     .limit(1)
-    .scalar_subquery()
 )
-_AGENT_LOADS = select(
-    User.id,
-    User.name,
-    _OPEN_COUNT.label("open_count"),
-    _LAST_ASSIGNED.label("last_assigned"),
-).where(User.availability == Availability.AVAILABLE, User.is_active.is_(True))
-_LOADS = _AGENT_LOADS.add_columns(_PREVIOUS_AGENT.label("previous"))
+# One row per (available agent, queue of theirs).
+_AGENT_LOADS = (
+    select(
+        User.id,
+        User.name,
+        _OPEN_COUNT.label("open_count"),
+        _LAST_ASSIGNED.label("last_assigned"),
+        func.coalesce(User.capacity, bindparam("default_capacity")).label("capacity"),
+        QUEUE_MEMBERS.c.queue_id,
+    )
+    .join(QUEUE_MEMBERS, QUEUE_MEMBERS.c.user_id == User.id)
+    .where(User.availability == Availability.AVAILABLE, User.is_active.is_(True))
+)
 
 
-def do_route_conversation(session: Session, conversation: Conversation, now: datetime) -> None:
-    """Give a queued conversation to the right available agent, or leave it queued."""
-    if conversation.status != ConversationStatus.QUEUED:
-        return
-    agent_id = _choose_agent(session, conversation)
-    if agent_id is not None:
-        _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED)
+def do_assign_waiting(session: Session, agent_ids: Iterable[int | None], now: datetime) -> int:
+    """Give the oldest waiting conversations of these agents' queues to their members with
+    room, oldest first, as far as capacity goes; returns how many were assigned.
 
-
-def do_assign_queued(session: Session, now: datetime) -> int:
-    """Route every queued conversation, oldest first; returns how many were assigned."""
-    queued = session.scalars(
-        select(Conversation)
-        .where(Conversation.status == ConversationStatus.QUEUED)
-        .order_by(Conversation.created_at, Conversation.id)
-    ).all()
+    Called whenever capacity frees: a close, a transfer away, an agent becoming available,
+    a capacity raised, an agent added to a queue.
+    """
+    routing = _routing(session)
+    wanted = {agent_id for agent_id in agent_ids if agent_id is not None}
+    queue_ids = {q for q, members in routing.members.items() if members & wanted}
     assigned = 0
-    for conversation in queued:
-        do_route_conversation(session, conversation, now)
-        if conversation.status == ConversationStatus.ASSIGNED:
-            assigned += 1
-        else:
-            break  # nobody is available; the rest stay queued too
+    while queue_ids:
+        room = {
+            q: sum(max(0, a.capacity - a.open_conversations) for a in routing.candidates(q))
+            for q in queue_ids
+        }
+        queue_ids = {q for q, free in room.items() if free > 0}
+        if not queue_ids:
+            break
+        waiting = session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.status == ConversationStatus.QUEUED,
+                Conversation.queue_id.in_(sorted(queue_ids)),
+            )
+            .order_by(Conversation.created_at, Conversation.id)
+            .limit(sum(room.values()))
+            .with_for_update()
+        ).all()
+        if not waiting:
+            break
+        before = assigned
+        for conversation in waiting:
+            if conversation.status != ConversationStatus.QUEUED:
+                continue  # assigned by someone else while we waited for its row
+            agent_id = choose_agent(routing.candidates(conversation.queue_id))
+            if agent_id is not None:
+                _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED)
+                assigned += 1
+        if assigned == before or len(waiting) < sum(room.values()):
+            break  # every waiting conversation of these queues was looked at
     return assigned
 
 
@@ -214,11 +281,16 @@ def _assign(
     session: Session, conversation: Conversation, agent_id: int, now: datetime, *, event: str
 ) -> None:
     previous = conversation.assignee_id
+    # Leaving the queue: its members hear of it too, so it leaves their queue view.
+    waited_with = (audience_of(session, conversation) or ()) if previous is None else ()
+    routing: _Routing | None = session.info.get(_ROUTING)
+    if routing is not None:
+        routing.assigned(agent_id, previous, now)
     conversation.assignee_id = agent_id
     conversation.status = ConversationStatus.ASSIGNED
     conversation.assigned_at = now
     session.flush()
-    emit_conversation(session, conversation, event, extra_audience=(previous,))
+    emit_conversation(session, conversation, event, extra_audience=(previous, *waited_with))
 
 
 def emit_conversation(
@@ -231,9 +303,9 @@ def emit_conversation(
 ) -> None:
     """Publish the conversation's snapshot (``snapshot`` when the caller has it, else read
     fresh) to whoever may see it."""
-    audience = (
-        None if conversation.assignee_id is None else (conversation.assignee_id, *extra_audience)
-    )
+    audience: tuple[int | None, ...] | None = audience_of(session, conversation)
+    if audience is not None and conversation.assignee_id is not None:
+        audience = (*audience, *extra_audience)
     event = CONVERSATION_EVENTS[type_].model_validate(
         {"conversation": snapshot or conversation_snapshot(session, conversation.id)}
     )
@@ -256,7 +328,13 @@ def do_take_conversation(session: Session, user: User, conversation_id: int) -> 
         return conversation
     if conversation.status == ConversationStatus.ASSIGNED and user.role == Role.AGENT:
         raise Conflict("already_assigned", "Another agent already has this conversation.")
-    _assign(session, conversation, user.id, datetime.now(UTC), event=CONVERSATION_ASSIGNED)
+    if not can_see(session, user, conversation):
+        raise Forbidden("not_your_queue", "This conversation waits in a queue you are not in.")
+    previous = conversation.assignee_id
+    now = datetime.now(UTC)
+    _assign(session, conversation, user.id, now, event=CONVERSATION_ASSIGNED)
+    if previous is not None:  # a supervisor took it from an agent, whose place is free
+        do_assign_waiting(session, [previous], now)
     return conversation
 
 
@@ -274,7 +352,10 @@ def do_transfer_conversation(
         raise Invalid("unknown_agent", f"No active agent {agent_id}.")
     if target.id == conversation.assignee_id:
         return conversation
-    _assign(session, conversation, target.id, datetime.now(UTC), event=CONVERSATION_ASSIGNED)
+    previous = conversation.assignee_id
+    now = datetime.now(UTC)
+    _assign(session, conversation, target.id, now, event=CONVERSATION_ASSIGNED)
+    do_assign_waiting(session, [previous], now)  # the place it left is free again
     return conversation
 
 
@@ -285,18 +366,25 @@ def do_close_conversation(session: Session, user: User, conversation_id: int) ->
         return conversation
     if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
         raise Forbidden("not_your_conversation", "Only its agent or a supervisor can close it.")
+    was_assigned = conversation.status == ConversationStatus.ASSIGNED
+    now = datetime.now(UTC)
     conversation.status = ConversationStatus.CLOSED
-    conversation.closed_at = datetime.now(UTC)
+    conversation.closed_at = now
     conversation.unread_count = 0
     session.flush()
     emit_conversation(session, conversation, CONVERSATION_CLOSED)
+    if was_assigned and conversation.assignee_id is not None:
+        routing: _Routing | None = session.info.get(_ROUTING)
+        if routing is not None:  # read before this close: count it
+            routing.released(conversation.assignee_id)
+        do_assign_waiting(session, [conversation.assignee_id], now)
     return conversation
 
 
 def do_mark_conversation_read(session: Session, user: User, conversation_id: int) -> None:
     """The agent has seen every message of the conversation."""
     conversation = _load(session, conversation_id)
-    if not can_see(user, conversation):
+    if not can_see(session, user, conversation):
         raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
     if conversation.unread_count:
         conversation.unread_count = 0

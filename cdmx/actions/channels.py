@@ -8,9 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import wake
-from cdmx.db.tables import Channel, OutboxItem
+from cdmx.actions.queues import do_ensure_default_queue
+from cdmx.db.tables import Channel, OutboxItem, Queue
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.sealing import Sealer, SealError
+from cdmx.queries.queues import default_queue_id
 
 
 def do_ensure_channel(
@@ -23,12 +25,15 @@ def do_ensure_channel(
 ) -> Channel:
     """Create or refresh the number configured in the environment.
 
-    Its health is reset: the operator restarted with (possibly) a fixed token, so paused
-    sends get their chance again.
+    The install's default queue is made sure of too. Its health is reset: the operator
+    restarted with (possibly) a fixed token, so paused sends get their chance again.
     """
     channel = session.scalar(select(Channel).where(Channel.phone_number_id == phone_number_id))
     if channel is None:
-        channel = Channel(phone_number_id=phone_number_id, created_at=datetime.now(UTC))
+        channel = Channel(
+            phone_number_id=phone_number_id, queue_id=do_ensure_default_queue(session),
+            created_at=datetime.now(UTC),
+        )  # fmt: skip
         session.add(channel)
     channel.provider = provider
     if display_phone_number:
@@ -91,7 +96,8 @@ def do_add_channel(
         phone_number_id=phone_number_id, display_phone_number=display_phone_number.strip(),
         business_account_id=business_account_id.strip(), provider=provider, health="ok",
         access_token_sealed=sealer.seal(access_token) if access_token else None,
-        rate_per_second=rate_per_second, created_at=datetime.now(UTC),
+        rate_per_second=rate_per_second, queue_id=default_queue_id(session),
+        created_at=datetime.now(UTC),
     )  # fmt: skip
     session.add(channel)
     session.flush()
@@ -107,6 +113,18 @@ def do_set_channel_token(session: Session, sealer: Sealer, channel_id: int, toke
         raise Invalid("missing_token", "Give the new access token.")
     channel.access_token_sealed = sealer.seal(token.strip())
     _resume(session, channel)
+    return channel
+
+
+def do_set_channel_queue(session: Session, channel_id: int, queue_id: int) -> Channel:
+    """Send a number's new conversations to another queue (open ones stay where they are)."""
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound("number_not_found", f"No number {channel_id}.")
+    if session.get(Queue, queue_id) is None:
+        raise Invalid("unknown_queue", f"No queue {queue_id}.")
+    channel.queue_id = queue_id
+    session.flush()
     return channel
 
 
@@ -136,4 +154,5 @@ def channel_json(channel: Channel) -> dict[str, object]:
         "health_detail": channel.health_detail,
         "has_own_token": channel.access_token_sealed is not None,
         "rate_per_second": channel.rate_per_second,
+        "queue_id": channel.queue_id,
     }

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.db.tables import EVENTS, Conversation, Message
 from cdmx.domain.events import MESSAGE_CREATED, EventData, MessageCreated, MessageUpdated
-from cdmx.queries.conversations import conversation_snapshot
+from cdmx.queries.conversations import audience_of, conversation_snapshot
 from cdmx.queries.messages import message_snapshot
 
 _INSERT = EVENTS.insert()
@@ -99,5 +99,5 @@ def emit_message(
         event = MessageUpdated.model_validate({"message": shown})
     emit(
         session, event, conversation_id=conversation.id,
-        audience=None if conversation.assignee_id is None else (conversation.assignee_id,),
+        audience=audience_of(session, conversation),
     )  # fmt: skip

@@ -41,6 +41,7 @@ from cdmx.domain.states import (
     Direction,
 )
 from cdmx.queries.messages import user_name
+from cdmx.queries.queues import queue_of_channel
 from cdmx.queries.serialize import conversation_json
 from cdmx.whatsapp.payload import InboundMessage
 
@@ -67,9 +68,10 @@ def do_record_inbound_message(
     """Store a customer's message in its conversation; None when it was already stored.
 
     The hot path of the inbox: Core statements on the session's connection (eight for a new
-    customer, seven for a known one, the events' INSERT included; counted by
-    tests/actions/test_inbound.py), the events' snapshots built from the values written
-    rather than read back. The ``Message`` returned is detached (a snapshot of its row).
+    customer, nine on PostgreSQL with routing's lock; seven for a known one; the events'
+    INSERT included; counted by tests/actions/test_inbound.py), the events' snapshots built
+    from the values written rather than read back. The ``Message`` returned is detached (a
+    snapshot of its row).
     """
     now = datetime.now(UTC)
     connection = session.connection()
@@ -77,8 +79,9 @@ def do_record_inbound_message(
         return None
     contact, new_contact = upsert_contact(session, inbound.sender)
     conversation, created = open_conversation(
-        session, channel.id, contact.id, now, new_contact=new_contact
-    )
+        session, channel.id, contact.id, now,
+        queue_id=queue_of_channel(session, channel), new_contact=new_contact,
+    )  # fmt: skip
     error = inbound.errors[0] if inbound.errors else None
     values = {
         "channel_id": channel.id, "conversation_id": conversation.id,

@@ -49,7 +49,7 @@ def do_send_message(
     connection = session.connection()
     row = connection.execute(_FOR_REPLY, {"conversation_id": conversation_id}).first()
     conversation = None if row is None else Conversation(**row._mapping)
-    if conversation is None or not can_see(user, conversation):
+    if conversation is None or not can_see(session, user, conversation):
         raise Forbidden("not_your_conversation", "You cannot reply in this conversation.")
     if local_id:
         key = {"conversation_id": conversation.id, "local_id": local_id}

@@ -1,40 +1,163 @@
-"""Users: creation, availability (which drives routing)."""
+"""Users: creation and changes by an admin, availability (which drives routing)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cdmx.actions.assignment import do_assign_queued
+from cdmx.actions.assignment import do_assign_waiting, forget_routing
 from cdmx.actions.events import emit
-from cdmx.db.tables import Conversation, User
-from cdmx.domain.errors import Conflict, Invalid
+from cdmx.db.tables import QUEUE_MEMBERS, Conversation, Queue, User
+from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.events import AgentUpdated
 from cdmx.domain.passwords import MIN_LENGTH, hash_password
 from cdmx.domain.states import Availability, ConversationStatus, Role
+from cdmx.queries.queues import default_queue_id, member_queue_ids
+
+MAX_CAPACITY = 1000
 
 
-def do_create_user(session: Session, *, email: str, name: str, role: str, password: str) -> User:
-    """Create a console user with an argon2 password hash."""
+def do_create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    capacity: int | None = None,
+    queue_ids: list[int] | None = None,
+) -> User:
+    """Create a console user with an argon2 password hash, in ``queue_ids`` (by default
+    the default queue)."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise Invalid("invalid_email", f"'{email}' is not an e-mail address.")
-    if role not in set(Role):
-        raise Invalid("invalid_role", "The role must be admin, supervisor or agent.")
-    if len(password) < MIN_LENGTH:
-        raise Invalid("weak_password", f"The password needs at least {MIN_LENGTH} characters.")
+    _check_role(role)
+    _check_password(password)
+    _check_capacity(capacity)
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("email_taken", f"A user with e-mail {email} already exists.")
     user = User(
         email=email, name=name.strip() or email, role=role,
         password_hash=hash_password(password), availability=Availability.OFFLINE,
-        is_active=True, created_at=datetime.now(UTC),
+        is_active=True, capacity=capacity, created_at=datetime.now(UTC),
     )  # fmt: skip
     session.add(user)
     session.flush()
+    if queue_ids is None:
+        default = default_queue_id(session)
+        queue_ids = [] if default is None else [default]
+    _set_queues(session, user, queue_ids)
     return user
+
+
+def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
+    """An admin changes a user: ``name``, ``role``, ``capacity``, ``queue_ids``,
+    ``active``, ``password``. Raising capacity or adding queues hands waiting
+    conversations over at once; deactivating ends the user's sessions and tokens (every
+    request checks) and sets them offline."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("user_not_found", f"No user {user_id}.")
+    more_room = False
+    if "name" in changes:
+        name = str(changes["name"] or "").strip()
+        if not name:
+            raise Invalid("invalid_name", "A user needs a name.")
+        user.name = name[:200]
+    if "role" in changes:
+        _check_role(changes["role"])
+        user.role = changes["role"]
+    if "capacity" in changes:
+        _check_capacity(changes["capacity"])
+        more_room = (changes["capacity"] or 0) > (user.capacity or 0)
+        user.capacity = changes["capacity"]
+    if "password" in changes:
+        _check_password(changes["password"])
+        user.password_hash = hash_password(changes["password"])  # old bearer tokens stop
+    if "queue_ids" in changes:
+        more_room = _set_queues(session, user, list(changes["queue_ids"])) or more_room
+    if "active" in changes and bool(changes["active"]) != user.is_active:
+        user.is_active = bool(changes["active"])
+        if not user.is_active:
+            user.availability = Availability.OFFLINE
+    session.flush()
+    if more_room and user.is_active and user.availability == Availability.AVAILABLE:
+        do_assign_waiting(session, [user.id], datetime.now(UTC))
+    emit(session, AgentUpdated.model_validate({"agent": agent_json(session, user)}))
+    return user
+
+
+def user_json(session: Session, users: list[User]) -> list[dict[str, Any]]:
+    """Users as the admin API shows them (two reads for the whole list)."""
+    queues = member_queue_ids(session, [u.id for u in users])
+    return [
+        {
+            "id": u.id,
+            "email": u.email,
+            "name": u.name,
+            "role": u.role,
+            "capacity": u.capacity,
+            "queue_ids": queues[u.id],
+            "active": u.is_active,
+            "availability": u.availability,
+        }  # fmt: skip
+        for u in users
+    ]
+
+
+def _set_queues(session: Session, user: User, queue_ids: list[int]) -> bool:
+    """Make ``user`` a member of exactly ``queue_ids``; True when a queue was added."""
+    wanted = set(queue_ids)
+    if any(not isinstance(q, int) for q in wanted):
+        raise Invalid("invalid_queue_ids", "queue_ids: a list of queue ids.")
+    known = set(session.scalars(select(Queue.id).where(Queue.id.in_(wanted)))) if wanted else set()
+    if wanted - known:
+        missing = ", ".join(str(q) for q in sorted(wanted - known))
+        raise Invalid("unknown_queue", f"No queue {missing}.")
+    current = set(
+        session.scalars(select(QUEUE_MEMBERS.c.queue_id).where(QUEUE_MEMBERS.c.user_id == user.id))
+    )
+    if current - wanted:
+        session.execute(
+            delete(QUEUE_MEMBERS).where(
+                QUEUE_MEMBERS.c.user_id == user.id,
+                QUEUE_MEMBERS.c.queue_id.in_(sorted(current - wanted)),
+            )
+        )
+    added = sorted(wanted - current)
+    forget_routing(session)
+    if added:
+        session.execute(
+            QUEUE_MEMBERS.insert(), [{"queue_id": q, "user_id": user.id} for q in added]
+        )
+    return bool(added)
+
+
+def _check_role(role: Any) -> None:
+    if role not in set(Role):
+        raise Invalid("invalid_role", "The role must be admin, supervisor or agent.")
+
+
+def _check_password(password: Any) -> None:
+    if not isinstance(password, str) or len(password) < MIN_LENGTH:
+        raise Invalid("weak_password", f"The password needs at least {MIN_LENGTH} characters.")
+
+
+def _check_capacity(capacity: Any) -> None:
+    if capacity is None:
+        return
+    if (
+        not isinstance(capacity, int)
+        or isinstance(capacity, bool)
+        or not (0 <= capacity <= MAX_CAPACITY)
+    ):
+        raise Invalid(
+            "invalid_capacity", f"The capacity is a whole number from 0 to {MAX_CAPACITY}."
+        )
 
 
 def agent_json(session: Session, user: User) -> dict[str, object]:
@@ -63,6 +186,6 @@ def do_set_availability(session: Session, user_id: int, availability: str) -> Us
     user.availability = availability
     session.flush()
     if availability == Availability.AVAILABLE:
-        do_assign_queued(session, datetime.now(UTC))
+        do_assign_waiting(session, [user.id], datetime.now(UTC))
     emit(session, AgentUpdated.model_validate({"agent": agent_json(session, user)}))
     return user

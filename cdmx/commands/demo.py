@@ -17,7 +17,16 @@ DEMO_USERS = (
     ("admin@demo.cdmx", "Admin Demo", "admin", "admin-demo-1"),
     ("ana@demo.cdmx", "Ana López", "agent", "agente-demo-1"),
     ("beto@demo.cdmx", "Beto Ramírez", "agent", "agente-demo-2"),
+    ("sofia@demo.cdmx", "Sofía Hernández", "supervisor", "supervisora-demo-1"),
 )
+# Two teams: the number feeds Ventas (the default queue); Soporte keeps office hours.
+DEMO_SUPPORT_HOURS = {
+    "weekly": {
+        **{day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        "sat": [["10:00", "14:00"]], "sun": [],
+    },
+    "holidays": "MX", "closed_dates": [],
+}  # fmt: skip
 
 
 def register(subparsers: Any) -> None:
@@ -136,19 +145,38 @@ def _demo(args: argparse.Namespace) -> int:
 def _ensure_demo_users(settings: Settings) -> None:
     from sqlalchemy import select
 
+    from cdmx.actions.queues import do_create_queue, do_ensure_default_queue, do_update_queue
     from cdmx.actions.users import do_create_user, do_set_availability
     from cdmx.db.engine import Database
-    from cdmx.db.tables import User
+    from cdmx.db.tables import Queue, User
 
     db = Database(settings.database_url)
     try:
         with db.write() as session:
+            ids = {}
             for email, name, role, password in DEMO_USERS:
-                if session.scalar(select(User.id).where(User.email == email)) is None:
+                found = session.scalar(select(User.id).where(User.email == email))
+                if found is None:
                     user = do_create_user(
-                        session, email=email, name=name, role=role, password=password
-                    )
+                        session, email=email, name=name, role=role, password=password,
+                        capacity=3 if email.startswith("ana@") else None,
+                    )  # fmt: skip
                     if role == "agent":
                         do_set_availability(session, user.id, "available")
+                    found = user.id
+                ids[email] = found
+            default_id = do_ensure_default_queue(session)
+            if session.scalar(select(Queue.id).where(Queue.is_default.is_(False))) is None:
+                do_update_queue(
+                    session, default_id, name="Ventas",
+                    greeting_message="¡Hola! Gracias por escribir a Ventas. "
+                    "En un momento le atendemos.",
+                )  # fmt: skip
+                do_create_queue(
+                    session, name="Soporte", hours=DEMO_SUPPORT_HOURS,
+                    member_ids=[ids["beto@demo.cdmx"], ids["sofia@demo.cdmx"]],
+                    closed_message="Nuestro horario de soporte es de lunes a viernes de 9 a 18 h "
+                    "y sábados de 10 a 14 h. Le respondemos en cuanto abramos.",
+                )  # fmt: skip
     finally:
         db.dispose()

@@ -20,7 +20,27 @@ def register(subparsers: Any) -> None:
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=("admin", "supervisor", "agent"), default="agent")
     create.add_argument("--password", help="prompted for when not given")
+    create.add_argument("--capacity", type=int, help="default: CDMX_AGENT_CAPACITY")
     create.set_defaults(func=_users_create)
+
+    listing = users_sub.add_parser("list", help="every user, with role, capacity and queues")
+    listing.set_defaults(func=_users_list)
+
+    change = users_sub.add_parser("update", help="change a user's name, role or capacity")
+    change.add_argument("email")
+    change.add_argument("--name")
+    change.add_argument("--role", choices=("admin", "supervisor", "agent"))
+    change.add_argument("--capacity", help="a number, or 'default' for CDMX_AGENT_CAPACITY")
+    change.set_defaults(func=_users_update)
+
+    deactivate = users_sub.add_parser("deactivate", help="switch a user off (sessions end)")
+    deactivate.add_argument("email")
+    deactivate.set_defaults(func=_users_deactivate)
+
+    password = users_sub.add_parser("set-password", help="set a user's password")
+    password.add_argument("email")
+    password.add_argument("--password", help="prompted for when not given")
+    password.set_defaults(func=_users_set_password)
 
 
 def _users_create(args: argparse.Namespace) -> int:
@@ -29,20 +49,112 @@ def _users_create(args: argparse.Namespace) -> int:
     from cdmx.domain.errors import ActionError
 
     settings = load_settings()
-    password = args.password
+    password = args.password if args.password is not None else _ask_password()
     if password is None:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            print("cdmx: the passwords do not match", file=sys.stderr)
-            return 1
+        return 1
     apply_migrations(settings)
     db = Database(settings.database_url)
     try:
         with db.write() as session:
             user = do_create_user(
-                session, email=args.email, name=args.name, role=args.role, password=password
-            )
+                session, email=args.email, name=args.name, role=args.role, password=password,
+                capacity=args.capacity,
+            )  # fmt: skip
             print(f"created {user.role} {user.email} (id {user.id})")
+    except ActionError as exc:
+        print(f"cdmx: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    return 0
+
+
+def _ask_password() -> str | None:
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        print("cdmx: the passwords do not match", file=sys.stderr)
+        return None
+    return password
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from cdmx.actions.users import user_json
+    from cdmx.db.tables import Queue, User
+
+    def show(session: Any) -> None:
+        names = {row.id: row.name for row in session.execute(select(Queue.id, Queue.name))}
+        users = list(session.scalars(select(User).order_by(User.email)))
+        for user in user_json(session, users):
+            capacity = "default" if user["capacity"] is None else user["capacity"]
+            queues = ", ".join(names[q] for q in user["queue_ids"]) or "-"
+            state = "active" if user["active"] else "inactive"
+            print(
+                f"{user['id']:>5}  {user['email']:<32} {user['role']:<10} "
+                f"capacity {capacity!s:<8} {state:<8} {queues}"
+            )
+
+    return _in_session(show, write=False)
+
+
+def _users_update(args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {}
+    if args.name is not None:
+        changes["name"] = args.name
+    if args.role is not None:
+        changes["role"] = args.role
+    if args.capacity is not None:
+        if args.capacity == "default":
+            changes["capacity"] = None
+        elif args.capacity.isdigit():
+            changes["capacity"] = int(args.capacity)
+        else:
+            print("cdmx: --capacity is a whole number or 'default'", file=sys.stderr)
+            return 1
+    return _change(args.email, changes, "updated")
+
+
+def _users_deactivate(args: argparse.Namespace) -> int:
+    return _change(args.email, {"active": False}, "deactivated")
+
+
+def _users_set_password(args: argparse.Namespace) -> int:
+    password = args.password if args.password is not None else _ask_password()
+    if password is None:
+        return 1
+    return _change(args.email, {"password": password}, "set the password of")
+
+
+def _change(email: str, changes: dict[str, Any], done: str) -> int:
+    from sqlalchemy import select
+
+    from cdmx.actions.users import do_update_user
+    from cdmx.db.tables import User
+    from cdmx.domain.errors import NotFound
+
+    def change(session: Any) -> None:
+        user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            raise NotFound("user_not_found", f"There is no user {email}.")
+        user = do_update_user(session, user_id, **changes)
+        print(f"{done} {user.email}")
+
+    return _in_session(change, write=True)
+
+
+def _in_session(work: Any, *, write: bool) -> int:
+    """Run ``work(session)`` against the configured database; an action's refusal is
+    printed, with exit status 1."""
+    from cdmx.db.engine import Database
+    from cdmx.domain.errors import ActionError
+
+    settings = load_settings()
+    apply_migrations(settings)
+    db = Database(settings.database_url)
+    try:
+        with db.write() if write else db.read() as session:
+            work(session)
     except ActionError as exc:
         print(f"cdmx: {exc.message}", file=sys.stderr)
         return 1

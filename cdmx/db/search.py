@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
-from cdmx.db.tables import Conversation, Message
+from cdmx.db.tables import Conversation, Message, QueueMember
 from cdmx.domain.errors import ActionError
 
 # What migration 0006 makes outside cdmx/db/tables.py: FTS5's table and its shadow tables
@@ -89,7 +89,8 @@ def search_messages(
     limit: int = 50,
 ) -> list[Message]:
     """Messages matching ``query``, newest first. ``assignee_or_queue``: only conversations
-    assigned to that user or to nobody (an agent's view); None: every conversation."""
+    assigned to that user or waiting in one of their queues (an agent's view); None: every
+    conversation."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
         statement, order = _sqlite_matches(query, before_id)
@@ -98,7 +99,13 @@ def search_messages(
     if assignee_or_queue is not None:
         statement = statement.join(Conversation, Conversation.id == Message.conversation_id)
         statement = statement.where(
-            or_(Conversation.assignee_id.is_(None), Conversation.assignee_id == assignee_or_queue)
+            or_(
+                Conversation.assignee_id == assignee_or_queue,
+                Conversation.assignee_id.is_(None)
+                & Conversation.queue_id.in_(
+                    select(QueueMember.queue_id).where(QueueMember.user_id == assignee_or_queue)
+                ),
+            )
         )
     if sqlite:
         ids = list(session.scalars(statement.order_by(order.desc()).limit(limit)))

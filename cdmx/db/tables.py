@@ -76,7 +76,36 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     availability: Mapped[str] = mapped_column(String(20), default="offline")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Most open conversations routing gives this agent at once; None: CDMX_AGENT_CAPACITY.
+    capacity: Mapped[int | None]
     created_at: Mapped[datetime]
+
+
+class Queue(Base):
+    """A team: the numbers that feed it, its members, its hours and automatic messages."""
+
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The queue of numbers and conversations that name none; exactly one has it.
+    is_default: Mapped[bool] = mapped_column(default=False)
+    # None: always open; else {"weekly", "holidays", "closed_dates"} (cdmx/domain/hours.py).
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    greeting_message: Mapped[str | None] = mapped_column(Text)
+    closed_message: Mapped[str | None] = mapped_column(Text)
+    reroute_after_minutes: Mapped[int | None]
+    auto_close_after_hours: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+
+class QueueMember(Base):
+    """An agent or supervisor of a queue."""
+
+    __tablename__ = "queue_members"
+
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
 
 
 class Channel(Base):
@@ -95,6 +124,8 @@ class Channel(Base):
     # None means the token from META_ACCESS_TOKEN.
     access_token_sealed: Mapped[str | None] = mapped_column(Text)
     rate_per_second: Mapped[float | None]  # None: CDMX_OUTBOUND_RATE
+    # The queue its new conversations join; None: the default queue.
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
     created_at: Mapped[datetime]
 
 
@@ -130,13 +161,17 @@ class Conversation(Base):
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
         Index("ix_conversations_assignee_assigned", "assignee_id", "assigned_at"),
         Index("ix_conversations_status_last", "status", "last_message_at"),
+        # A queue's waiting conversations, oldest first.
+        Index("ix_conversations_queue_status", "queue_id", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
-    status: Mapped[str] = mapped_column(String(20))  # queued | assigned | closed
+    status: Mapped[str] = mapped_column(String(20))  # queued | assigned | snoozed | closed
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
+    snoozed_until: Mapped[datetime | None]
     unread_count: Mapped[int] = mapped_column(default=0)
     last_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_message_at: Mapped[datetime | None]
@@ -302,3 +337,6 @@ INBOX = table(InboxUpdate)
 OUTBOX = table(OutboxItem)
 EARLY_STATUSES = table(EarlyStatus)
 EVENTS = table(Event)
+USERS = table(User)
+QUEUES = table(Queue)
+QUEUE_MEMBERS = table(QueueMember)

@@ -87,6 +87,8 @@ class ConversationSnapshot(_Shape):
     assignee_name: str | None
     number_id: int
     number: str
+    queue_id: int | None
+    snoozed_until: str | None
     unread_count: int
     last_message: LastMessage | None
     last_message_at: str | None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from cdmx.db.tables import Channel, Contact, Conversation, Message, User
+from cdmx.db.tables import Channel, Contact, Conversation, Message, QueueMember, User
 from cdmx.domain.errors import Forbidden, NotFound
 from cdmx.domain.states import ConversationStatus, Role
 from cdmx.queries.serialize import conversation_json
@@ -67,11 +67,52 @@ def sees_everything(user: User) -> bool:
     return user.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
-def can_see(user: User, conversation: Conversation) -> bool:
-    """Agents see their own conversations and the queue; supervisors and admins see all."""
-    if sees_everything(user):
+def can_see(session: Session, user: User, conversation: Conversation) -> bool:
+    """Agents see their own conversations and the waiting ones of their queues;
+    supervisors and admins see all."""
+    if sees_everything(user) or conversation.assignee_id == user.id:
         return True
-    return conversation.assignee_id in (None, user.id)
+    return conversation.assignee_id is None and conversation.queue_id in queues_of(session, user)
+
+
+def queues_of(session: Session, user: User) -> frozenset[int]:
+    """The queues ``user`` is a member of (read once per transaction)."""
+    cache: dict[int, frozenset[int]] = session.info.setdefault("queues_of", {})
+    if user.id not in cache:
+        cache[user.id] = frozenset(session.scalars(_QUEUES_OF, {"user_id": user.id}))
+    return cache[user.id]
+
+
+_QUEUES_OF = select(QueueMember.queue_id).where(QueueMember.user_id == bindparam("user_id"))
+
+
+def audience_of(session: Session, conversation: Conversation) -> tuple[int, ...] | None:
+    """Who hears of a conversation's events: its agent; while it waits, the members of its
+    queue (read once per transaction); supervisors and admins hear everything anyway.
+    None (everyone) only for a conversation from before queues, which has none."""
+    if conversation.assignee_id is not None:
+        return (conversation.assignee_id,)
+    if conversation.queue_id is None:
+        return None
+    cache: dict[int, tuple[int, ...]] = session.info.setdefault("queue_members", {})
+    if conversation.queue_id not in cache:
+        members = session.connection().scalars(_MEMBERS_OF, {"queue_id": conversation.queue_id})
+        cache[conversation.queue_id] = tuple(members)
+    return cache[conversation.queue_id]
+
+
+_MEMBERS_OF = (
+    select(QueueMember.user_id)
+    .where(QueueMember.queue_id == bindparam("queue_id"))
+    .order_by(QueueMember.user_id)
+)
+
+
+def in_queues_of(user_id: int) -> Any:
+    """The condition "the conversation is in one of this user's queues", for a query."""
+    return Conversation.queue_id.in_(
+        select(QueueMember.queue_id).where(QueueMember.user_id == user_id)
+    )
 
 
 def visible_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
@@ -79,7 +120,7 @@ def visible_conversation(session: Session, user: User, conversation_id: int) -> 
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
-    if not can_see(user, conversation):
+    if not can_see(session, user, conversation):
         raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
     return conversation
 
@@ -92,6 +133,7 @@ def list_conversations(
     status: str | None = None,
     assignee_id: int | None = None,
     number_id: int | None = None,
+    queue_id: int | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Conversations for a list view, newest activity first, in one query."""
@@ -102,9 +144,14 @@ def list_conversations(
             query = query.where(Conversation.status == ConversationStatus.ASSIGNED)
     elif view == "queue":
         query = query.where(Conversation.status == ConversationStatus.QUEUED)
+        if not sees_everything(user):
+            query = query.where(in_queues_of(user.id))
     elif not sees_everything(user):
         query = query.where(
-            or_(Conversation.assignee_id == user.id, Conversation.assignee_id.is_(None))
+            or_(
+                Conversation.assignee_id == user.id,
+                Conversation.assignee_id.is_(None) & in_queues_of(user.id),
+            )
         )
     if status is not None:
         query = query.where(Conversation.status == status)
@@ -112,6 +159,8 @@ def list_conversations(
         query = query.where(Conversation.assignee_id == assignee_id)
     if number_id is not None:
         query = query.where(Conversation.channel_id == number_id)
+    if queue_id is not None:
+        query = query.where(Conversation.queue_id == queue_id)
     query = query.order_by(
         Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()
     ).limit(limit)

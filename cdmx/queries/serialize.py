@@ -74,6 +74,8 @@ def conversation_json(
         "assignee_name": assignee_name,
         "number_id": channel.id,
         "number": format_display_number(channel.display_phone_number),
+        "queue_id": conversation.queue_id,
+        "snoozed_until": iso(conversation.snoozed_until),
         "unread_count": conversation.unread_count,
         "last_message": None
         if last_message is None

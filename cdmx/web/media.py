@@ -136,9 +136,10 @@ def get_media(key: str, request: Request, user: CurrentUser, db: DB) -> FileResp
         message = session.get(Message, int(owner))
         conversation = session.get(Conversation, message.conversation_id) if message else None
         media: Media | None = media_of(session, int(owner))
+        allowed = conversation is not None and can_see(session, user, conversation)
     if conversation is None or media is None or key not in (media.storage_key, media.thumbnail_key):
         raise HTTPException(404, "No such file.")
-    if not can_see(user, conversation):
+    if not allowed:
         raise HTTPException(403, "This conversation belongs to another agent.")
     path = store.path(key)
     if not path.exists():

@@ -15,7 +15,8 @@ from cdmx.actions.assignment import (
     do_transfer_conversation,
 )
 from cdmx.actions.inbound import do_record_inbound_message
-from cdmx.actions.users import do_set_availability
+from cdmx.actions.queues import do_create_queue
+from cdmx.actions.users import do_set_availability, do_update_user
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Conversation, Event, Message, User
 from cdmx.whatsapp.payload import parse_update
@@ -97,6 +98,9 @@ def test_take_transfer_and_close_emit_snapshots_to_the_right_people(
 ) -> None:
     ana = make_user(name="Ana", availability="offline")
     beto = make_user(name="Beto", availability="offline")
+    carla = make_user(name="Carla", availability="offline")
+    with db.write() as session:  # Carla works in another queue only
+        do_update_user(session, carla.id, queue_ids=[do_create_queue(session, name="Soporte").id])
     conversation = receive(db)
     assert conversation.status == "queued"
     with db.write() as session:
@@ -110,11 +114,13 @@ def test_take_transfer_and_close_emit_snapshots_to_the_right_people(
             select(Event).where(Event.conversation_id == conversation.id).order_by(Event.id)
         ).all()
     kinds = [(e.type, e.audience) for e in events]
+    # While it waits, its queue's members hear of it (never Carla, of another queue); when
+    # Ana takes it they hear it left the queue; Ana must learn it left her list.
     assert kinds == [
-        ("conversation.created", None),
-        ("message.created", None),
-        ("conversation.assigned", [ana.id]),
-        ("conversation.assigned", [ana.id, beto.id]),  # Ana must learn it left her list
+        ("conversation.created", [ana.id, beto.id]),
+        ("message.created", [ana.id, beto.id]),
+        ("conversation.assigned", [ana.id, beto.id]),
+        ("conversation.assigned", [ana.id, beto.id]),
         ("conversation.closed", [beto.id]),
     ]
     assert events[-1].data["conversation"]["status"] == "closed"

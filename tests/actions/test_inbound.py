@@ -8,10 +8,12 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from cdmx.actions.inbound import do_record_inbound_message
+from cdmx.actions.queues import do_create_queue
+from cdmx.actions.users import do_update_user
 from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Message, User
 from cdmx.whatsapp.payload import InboundMessage, parse_update
-from tests.counting import assert_queries, captured_events
+from tests.counting import assert_queries, captured_events, routing_lock
 from tests.factories import text_message
 
 
@@ -35,7 +37,7 @@ def test_a_new_customer_s_first_message_opens_routes_and_announces_in_eight_stat
 ) -> None:
     agent = make_user()
     channel = channel_of(db)
-    with assert_queries(db, 8), captured_events(db) as events:
+    with assert_queries(db, 8 + routing_lock(db)), captured_events(db) as events:
         message = record(db, channel, inbound("hola"))
     assert message is not None
     assert [e.type for e in events] == [
@@ -65,16 +67,19 @@ def test_a_known_customer_s_message_costs_seven_statements_and_reaches_only_thei
     assert events[0].data["conversation"]["unread_count"] == 2
 
 
-def test_with_nobody_available_the_conversation_waits_and_is_announced_to_everyone(
+def test_with_nobody_available_the_conversation_waits_and_is_announced_to_its_queue(
     db: Database, make_user: Callable[..., User]
 ) -> None:
-    make_user(availability="away")
+    member = make_user(availability="away")
+    outsider = make_user(availability="away")
+    with db.write() as session:  # the outsider works only in another queue
+        do_update_user(session, outsider.id, queue_ids=[do_create_queue(session, name="Otra").id])
     channel = channel_of(db)
     with captured_events(db) as events:
         message = record(db, channel, inbound("hola"))
     assert message is not None
     assert [(e.type, e.audience) for e in events] == [
-        ("conversation.created", None), ("message.created", None),
+        ("conversation.created", [member.id]), ("message.created", [member.id]),
     ]  # fmt: skip
     assert events[1].data["conversation"]["status"] == "queued"
 

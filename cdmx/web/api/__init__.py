@@ -11,10 +11,14 @@ from cdmx.web.api import (
     lookup,
     numbers,
     presence,
+    queues,
     templates,
     tokens,
+    users,
 )
 
 router = APIRouter(prefix="/api/v1")
-for module in (tokens, conversations, presence, templates, lookup, agents, numbers, events):
+for module in (
+    tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, events,
+):  # fmt: skip
     router.include_router(module.router)

@@ -44,13 +44,14 @@ def get_conversations(
     status: Literal["queued", "assigned", "closed"] | None = None,
     assignee: int | None = None,
     number: int | None = None,
+    queue_id: int | None = None,
     limit: int = Query(200, ge=1, le=500),
 ) -> dict[str, Any]:
     """Conversations, newest activity first. Agents only ever see theirs and the queue."""
     with db.read() as session:
         rows = list_conversations(
             session, user, view=view, status=status, assignee_id=assignee,
-            number_id=number, limit=limit,
+            number_id=number, queue_id=queue_id, limit=limit,
         )  # fmt: skip
     return {"conversations": rows}
 

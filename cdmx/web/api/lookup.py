@@ -45,7 +45,7 @@ def _by_wamid(user: User, db: Database, wamid: str) -> dict[str, Any]:
         found = []
         for message in find_by_wamid(session, wamid):
             conversation = session.get(Conversation, message.conversation_id)
-            if conversation is not None and can_see(user, conversation):
+            if conversation is not None and can_see(session, user, conversation):
                 found.append(message_snapshot(session, message))
         return {"messages": found}
 

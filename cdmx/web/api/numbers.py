@@ -8,7 +8,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from cdmx.actions.channels import channel_json, do_add_channel, do_set_channel_token
+from cdmx.actions.channels import (
+    channel_json,
+    do_add_channel,
+    do_set_channel_queue,
+    do_set_channel_token,
+)
 from cdmx.db.tables import Channel, User
 from cdmx.domain.errors import Forbidden
 from cdmx.domain.states import Role
@@ -47,6 +52,18 @@ def add_number(body: NewNumber, request: Request, user: CurrentUser, db: DB) -> 
     with db.write() as session:
         channel = do_add_channel(session, services(request).sealer, **body.model_dump())
         return channel_json(channel)
+
+
+class NumberChanges(BaseModel):
+    queue_id: int = Field(description="The queue this number's new conversations join")
+
+
+@router.patch("/numbers/{number_id}")
+def update_number(number_id: int, body: NumberChanges, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Send a number's new conversations to another queue (open ones stay in theirs)."""
+    _admin(user)
+    with db.write() as session:
+        return channel_json(do_set_channel_queue(session, number_id, body.queue_id))
 
 
 class NewToken(BaseModel):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,7 +15,11 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from cdmx.actions.channels import channel_json
-from cdmx.db.tables import Channel, User
+from cdmx.actions.users import user_json as users_json
+from cdmx.db.tables import Channel, Queue, User
+from cdmx.domain.hours import DAYS
+from cdmx.domain.passwords import MIN_LENGTH
+from cdmx.queries.queues import queues_json
 from cdmx.web.auth import authenticate, csrf_token, load_user
 from cdmx.web.console.i18n import pick_language, strings_for
 from cdmx.web.services import services
@@ -120,3 +126,95 @@ def numbers_page(request: Request) -> Response:
         request, "numbers.html",
         {"user": user_json, "numbers": numbers, "is_admin": user.role == "admin"},
     )  # fmt: skip
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request) -> Response:
+    """Every user, active or not, with their role, capacity and queues (admins)."""
+    user: User | None = load_user(services(request).db, request.session.get("uid"))
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if user.role != "admin":
+        return RedirectResponse("/", status_code=303)
+    with services(request).db.read() as session:
+        users = users_json(
+            session, list(session.scalars(select(User).order_by(User.name, User.id)))
+        )
+        queues = [
+            {"id": q.id, "name": q.name, "is_default": q.is_default}
+            for q in session.scalars(select(Queue).order_by(Queue.is_default.desc(), Queue.name))
+        ]
+    user_json = {
+        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+        "availability": user.availability,
+    }  # fmt: skip
+    return _render(
+        request, "users.html",
+        {"user": user_json, "users": users, "queues": queues,
+         "queue_names": {q["id"]: q["name"] for q in queues},
+         "default_capacity": services(request).settings.agent_capacity,
+         "password_min": MIN_LENGTH},
+    )  # fmt: skip
+
+
+@router.get("/admin/queues", response_class=HTMLResponse)
+def queues_page(request: Request) -> Response:
+    """The queues: their members, numbers, business hours, messages and timers (admins)."""
+    user: User | None = load_user(services(request).db, request.session.get("uid"))
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if user.role != "admin":
+        return RedirectResponse("/", status_code=303)
+    timezone = services(request).settings.timezone
+    zone = ZoneInfo(timezone)
+    with services(request).db.read() as session:
+        queues = list(session.scalars(select(Queue).order_by(Queue.is_default.desc(), Queue.name)))
+        shown = queues_json(session, queues, now=datetime.now(UTC), zone=zone)
+        members = [
+            {"id": u.id, "name": u.name, "role": u.role}
+            for u in session.scalars(
+                select(User).where(User.is_active.is_(True)).order_by(User.name, User.id)
+            )
+        ]
+        numbers = [channel_json(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
+    for queue in shown:
+        queue["schedule"] = _schedule(queue["hours"])
+        queue["summary"] = _summary(queue["hours"])
+    user_json = {
+        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+        "availability": user.availability,
+    }  # fmt: skip
+    return _render(
+        request, "queues.html",
+        {"user": user_json, "queues": shown, "members": members, "numbers": numbers,
+         "timezone": timezone},
+    )  # fmt: skip
+
+
+def _schedule(hours: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A queue's week as the form's grid shows it: per day its ranges, at least two rows
+    (empty ones to fill in). ``<input type="time">`` has no 24:00; 00:00 as an end means
+    the same (a range past midnight ends there)."""
+    weekly = (hours or {}).get("weekly") or {}
+    grid = []
+    for day in DAYS:
+        ranges = [
+            [start, "00:00" if end == "24:00" else end] for start, end in weekly.get(day) or []
+        ]
+        grid.append({"day": day, "ranges": ranges + [["", ""]] * max(0, 2 - len(ranges))})
+    return grid
+
+
+def _summary(hours: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The open days in runs of days with the same ranges: Monday–Friday 09:00–18:00."""
+    weekly = (hours or {}).get("weekly") or {}
+    runs: list[dict[str, str]] = []
+    previous = ""
+    for day in DAYS:
+        ranges = ", ".join(f"{start}–{end}" for start, end in weekly.get(day) or [])
+        if ranges and ranges == previous:
+            runs[-1]["last"] = day
+        elif ranges:
+            runs.append({"first": day, "last": day, "ranges": ranges})
+        previous = ranges
+    return runs

@@ -1,0 +1,158 @@
+"""Queues (teams): created and changed by an admin, with their numbers and members."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from cdmx.actions.assignment import do_assign_waiting, forget_routing
+from cdmx.db.tables import CHANNELS, QUEUE_MEMBERS, Channel, Queue, User
+from cdmx.domain.errors import Conflict, Invalid, NotFound
+from cdmx.domain.hours import BusinessHours, HoursError
+
+_TEXT_FIELDS = ("greeting_message", "closed_message")
+_TIMER_FIELDS = {"reroute_after_minutes": 7 * 24 * 60, "auto_close_after_hours": 90 * 24}
+MAX_MESSAGE = 4096  # WhatsApp's limit for a text message
+
+
+DEFAULT_NAME = "General"
+
+
+def do_ensure_default_queue(session: Session) -> int:
+    """The default queue's id, creating it (as the first migration to queues did) when a
+    database has none."""
+    queue_id = session.scalar(select(Queue.id).where(Queue.is_default.is_(True)))
+    if queue_id is None:
+        queue = Queue(name=DEFAULT_NAME, is_default=True, created_at=datetime.now(UTC))
+        session.add(queue)
+        session.flush()
+        queue_id = queue.id
+        session.info.pop("default_queue_id", None)
+    return queue_id
+
+
+def do_create_queue(session: Session, **fields: Any) -> Queue:
+    """A new queue; ``fields`` as ``do_update_queue`` takes them, ``name`` required."""
+    if not str(fields.get("name") or "").strip():
+        raise Invalid("invalid_name", "A queue needs a name.")
+    queue = Queue(name="", is_default=False, created_at=datetime.now(UTC))
+    _apply(session, queue, fields)
+    return queue
+
+
+def do_update_queue(session: Session, queue_id: int, **fields: Any) -> Queue:
+    """Change a queue: ``name``, ``hours``, the automatic messages, the timers, its
+    ``number_ids`` (those numbers' new conversations come here) and ``member_ids``. New
+    members take waiting conversations at once."""
+    queue = session.get(Queue, queue_id, with_for_update=True)
+    if queue is None:
+        raise NotFound("queue_not_found", f"No queue {queue_id}.")
+    _apply(session, queue, fields)
+    return queue
+
+
+def _apply(session: Session, queue: Queue, fields: dict[str, Any]) -> None:
+    if "name" in fields:
+        name = str(fields["name"] or "").strip()[:100]
+        if not name:
+            raise Invalid("invalid_name", "A queue needs a name.")
+        taken = session.scalar(select(Queue.id).where(func.lower(Queue.name) == name.lower()))
+        if taken is not None and taken != queue.id:
+            raise Conflict("queue_name_taken", f"A queue named {name} already exists.")
+        queue.name = name
+    if "hours" in fields:
+        try:
+            queue.hours = BusinessHours.from_json(fields["hours"]).to_json()
+        except HoursError as exc:
+            raise Invalid("invalid_hours", str(exc)) from None
+    for name in _TEXT_FIELDS:
+        if name in fields:
+            value = (fields[name] or "").strip() or None
+            if value is not None and len(value) > MAX_MESSAGE:
+                raise Invalid(f"invalid_{name}", f"{name}: at most {MAX_MESSAGE} characters.")
+            setattr(queue, name, value)
+    for name, most in _TIMER_FIELDS.items():
+        if name in fields:
+            value = fields[name]
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most
+            ):
+                raise Invalid(f"invalid_{name}", f"{name}: null (off) or 1 to {most}.")
+            setattr(queue, name, value)
+    if queue.id is None:
+        session.add(queue)
+    session.flush()
+    if "number_ids" in fields:
+        _set_numbers(session, queue, _ids(fields["number_ids"], "number_ids"))
+    if "member_ids" in fields:
+        added = _set_members(session, queue, _ids(fields["member_ids"], "member_ids"))
+        if added:
+            do_assign_waiting(session, added, datetime.now(UTC))
+
+
+def _ids(value: Any, field: str) -> set[int]:
+    if not isinstance(value, list) or any(
+        isinstance(v, bool) or not isinstance(v, int) for v in value
+    ):
+        raise Invalid(f"invalid_{field}", f"{field}: a list of ids.")
+    return set(value)
+
+
+def _set_numbers(session: Session, queue: Queue, number_ids: set[int]) -> None:
+    """These numbers feed ``queue``; a number taken off it goes back to the default queue
+    (every number feeds exactly one queue)."""
+    known = set(session.scalars(select(Channel.id).where(Channel.id.in_(number_ids))))
+    if number_ids - known:
+        raise Invalid(
+            "unknown_number", f"No number {', '.join(map(str, sorted(number_ids - known)))}."
+        )
+    current = set(session.scalars(select(Channel.id).where(Channel.queue_id == queue.id)))
+    if queue.is_default:
+        if current - number_ids:
+            raise Invalid(
+                "default_queue_numbers",
+                "A number leaves the default queue by joining another queue.",
+            )
+    elif current - number_ids:
+        default = session.scalar(select(Queue.id).where(Queue.is_default.is_(True)))
+        session.execute(
+            update(CHANNELS)
+            .where(CHANNELS.c.id.in_(sorted(current - number_ids)))
+            .values(queue_id=default)
+        )
+    if number_ids - current:
+        session.execute(
+            update(CHANNELS)
+            .where(CHANNELS.c.id.in_(sorted(number_ids - current)))
+            .values(queue_id=queue.id)
+        )
+
+
+def _set_members(session: Session, queue: Queue, member_ids: set[int]) -> list[int]:
+    """Exactly ``member_ids`` are members; returns the ones added."""
+    known = set(
+        session.scalars(select(User.id).where(User.id.in_(member_ids), User.is_active.is_(True)))
+    )
+    if member_ids - known:
+        missing = ", ".join(map(str, sorted(member_ids - known)))
+        raise Invalid("unknown_user", f"No active user {missing}.")
+    current = set(
+        session.scalars(select(QUEUE_MEMBERS.c.user_id).where(QUEUE_MEMBERS.c.queue_id == queue.id))
+    )
+    if current - member_ids:
+        session.execute(
+            delete(QUEUE_MEMBERS).where(
+                QUEUE_MEMBERS.c.queue_id == queue.id,
+                QUEUE_MEMBERS.c.user_id.in_(sorted(current - member_ids)),
+            )
+        )
+    added = sorted(member_ids - current)
+    forget_routing(session)
+    if added:
+        session.execute(
+            QUEUE_MEMBERS.insert(), [{"queue_id": queue.id, "user_id": u} for u in added]
+        )
+    return added

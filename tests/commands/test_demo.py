@@ -1,0 +1,30 @@
+"""``cdmx demo``'s sample team: two queues, an agent with a small capacity, office hours."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cdmx.commands.demo import DEMO_USERS, _ensure_demo_users
+from cdmx.db.engine import Database
+from cdmx.db.tables import Queue, QueueMember, User
+from cdmx.domain.hours import BusinessHours
+from cdmx.settings import Settings
+
+
+def test_the_demo_team_is_made_once_with_two_queues(settings: Settings, db: Database) -> None:
+    _ensure_demo_users(settings)
+    _ensure_demo_users(settings)  # a second start changes nothing
+    with db.read() as session:
+        users = {u.email: u for u in session.scalars(select(User))}
+        queues = {q.name: q for q in session.scalars(select(Queue))}
+        members = {(m.queue_id, m.user_id) for m in session.scalars(select(QueueMember))}
+    assert set(users) == {email for email, *_ in DEMO_USERS}
+    assert set(queues) == {"Ventas", "Soporte"} and queues["Ventas"].is_default
+    assert users["ana@demo.cdmx"].capacity == 3
+    support = queues["Soporte"]
+    assert {u for q, u in members if q == support.id} == {
+        users["beto@demo.cdmx"].id, users["sofia@demo.cdmx"].id,
+    }  # fmt: skip
+    assert {u for q, u in members if q == queues["Ventas"].id} == {u.id for u in users.values()}
+    hours = BusinessHours.from_json(support.hours)
+    assert hours.holidays == "MX" and hours.weekly is not None and hours.weekly[6] == ()
