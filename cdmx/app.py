@@ -46,6 +46,7 @@ from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
 from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
+from cdmx.workers.routing import run_routing
 from cdmx.workers.runner import Workers
 from cdmx.workers.templates import run_template_sync, sync_all_templates
 
@@ -129,7 +130,8 @@ def build_runtime(
 
     inbox_writer = InboxWriter(db)
     workers = Workers(
-        worker_db, sender, woken={"media": fetcher.run},
+        worker_db, sender,
+        woken={"media": fetcher.run, "routing": functools.partial(run_routing, worker_db)},
         periodic=[sync_templates] if settings.business_account_id else [],
         inbox_threads=settings.inbox_threads, webhooks_waiting=inbox_writer.waiting,
     )  # fmt: skip

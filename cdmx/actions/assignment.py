@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
-from cdmx.actions.events import emit
+from cdmx.actions.events import emit, wake
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import CONVERSATIONS, QUEUE_MEMBERS, Channel, Contact, Conversation, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -120,6 +120,7 @@ def routing_changes(
     for every new customer of an inbox batch grew with every conversation left open.
     """
     routing = _routing(session)
+    assert routing is not None  # it waited for the lock
     previous = None
     if not new_contact:
         previous = session.connection().scalar(
@@ -138,6 +139,7 @@ _ROUTING = "routing"
 # so two transactions never both give an agent their last free place. SQLite has one
 # writer at a time already.
 _ROUTING_LOCK = text("SELECT pg_advisory_xact_lock(5702020001)")
+_TRY_ROUTING_LOCK = text("SELECT pg_try_advisory_xact_lock(5702020001)")
 
 
 @dataclass
@@ -176,12 +178,18 @@ def forget_routing(session: Session) -> None:
     session.info.pop(_ROUTING, None)
 
 
-def _routing(session: Session) -> _Routing:
+def _routing(session: Session, *, wait: bool = True) -> _Routing | None:
+    """The transaction's routing state, read under the routing lock; None when ``wait`` is
+    False and another transaction holds the lock."""
     routing: _Routing | None = session.info.get(_ROUTING)
     if routing is None:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            connection.execute(_ROUTING_LOCK)  # held until this transaction ends
+            if not wait:
+                if not connection.scalar(_TRY_ROUTING_LOCK):
+                    return None
+            else:
+                connection.execute(_ROUTING_LOCK)  # held until this transaction ends
         capacity = session.info.get(CAPACITY_KEY, DEFAULT_CAPACITY)
         rows = connection.execute(_AGENT_LOADS, {"default_capacity": capacity}).all()
         remember_user_names(session, {row.id: row.name for row in rows})
@@ -233,14 +241,25 @@ _AGENT_LOADS = (
 )
 
 
-def do_assign_waiting(session: Session, agent_ids: Iterable[int | None], now: datetime) -> int:
-    """Give the oldest waiting conversations of these agents' queues to their members with
-    room, oldest first, as far as capacity goes; returns how many were assigned.
+def do_assign_waiting(
+    session: Session, agent_ids: Iterable[int | None] | None, now: datetime, *, wait: bool = True
+) -> int:
+    """Give the oldest waiting conversations of these agents' queues (``None``: of every
+    queue) to their members with room, oldest first, as far as capacity goes; returns how
+    many were assigned.
 
     Called whenever capacity frees: a close, a transfer away, an agent becoming available,
-    a capacity raised, an agent added to a queue.
+    a capacity raised, an agent added to a queue. A caller that already holds a
+    conversation's row passes ``wait=False``: when another transaction is routing (an inbox
+    batch that may be waiting for that very row), the hand-over is left to the routing
+    worker, woken after this commit, instead of the two waiting for each other.
     """
-    routing = _routing(session)
+    routing = _routing(session, wait=wait)
+    if routing is None:
+        wake(session, "routing")
+        return 0
+    if agent_ids is None:
+        agent_ids = list(routing.loads)
     wanted = {agent_id for agent_id in agent_ids if agent_id is not None}
     queue_ids = {q for q, members in routing.members.items() if members & wanted}
     assigned = 0
@@ -260,7 +279,9 @@ def do_assign_waiting(session: Session, agent_ids: Iterable[int | None], now: da
             )
             .order_by(Conversation.created_at, Conversation.id)
             .limit(sum(room.values()))
-            .with_for_update()
+            # A row another transaction holds (its customer is writing) is left for the
+            # next hand-over: waiting for it while holding the routing lock could deadlock.
+            .with_for_update(skip_locked=True)
         ).all()
         if not waiting:
             break
@@ -334,7 +355,7 @@ def do_take_conversation(session: Session, user: User, conversation_id: int) -> 
     now = datetime.now(UTC)
     _assign(session, conversation, user.id, now, event=CONVERSATION_ASSIGNED)
     if previous is not None:  # a supervisor took it from an agent, whose place is free
-        do_assign_waiting(session, [previous], now)
+        do_assign_waiting(session, [previous], now, wait=False)
     return conversation
 
 
@@ -355,7 +376,7 @@ def do_transfer_conversation(
     previous = conversation.assignee_id
     now = datetime.now(UTC)
     _assign(session, conversation, target.id, now, event=CONVERSATION_ASSIGNED)
-    do_assign_waiting(session, [previous], now)  # the place it left is free again
+    do_assign_waiting(session, [previous], now, wait=False)  # the place it left is free
     return conversation
 
 
@@ -377,7 +398,7 @@ def do_close_conversation(session: Session, user: User, conversation_id: int) ->
         routing: _Routing | None = session.info.get(_ROUTING)
         if routing is not None:  # read before this close: count it
             routing.released(conversation.assignee_id)
-        do_assign_waiting(session, [conversation.assignee_id], now)
+        do_assign_waiting(session, [conversation.assignee_id], now, wait=False)
     return conversation
 
 
@@ -390,3 +411,9 @@ def do_mark_conversation_read(session: Session, user: User, conversation_id: int
         conversation.unread_count = 0
         session.flush()
         emit_conversation(session, conversation, CONVERSATION_UPDATED)
+
+
+def do_route_waiting(session: Session, now: datetime) -> int:
+    """The routing worker's sweep: hand waiting conversations of every queue to members
+    with room (after a hand-over left to it, and now and then as a safety net)."""
+    return do_assign_waiting(session, None, now)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from cdmx.actions.assignment import do_close_conversation, do_transfer_conversation
 from cdmx.actions.queues import do_create_queue, do_update_queue
@@ -17,6 +17,7 @@ from cdmx.db.engine import Database
 from cdmx.db.tables import Channel, Conversation, Queue, QueueMember, User
 from cdmx.domain.errors import Conflict, Invalid
 from cdmx.domain.routing import CAPACITY_KEY
+from cdmx.workers.routing import route_waiting
 from tests.actions.test_inbound import channel_of, inbound, record
 
 
@@ -234,3 +235,45 @@ def test_fifty_first_messages_at_once_never_exceed_capacity(
     close(db, agent, holder.id)
     assert conversation(db, waiting[0].id).assignee_id == agent.id
     assert conversation(db, waiting[1].id).status == "queued"
+
+
+def test_a_close_while_another_transaction_routes_leaves_the_hand_over_to_the_worker(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    """On PostgreSQL a close does not wait for the routing lock while it holds its row (an
+    inbox batch holding the lock may be waiting for that row): it wakes the routing worker,
+    whose sweep hands the waiting conversation over. SQLite has one writer: no such wait."""
+    if db.is_sqlite:
+        pytest.skip("one writer at a time: nobody else can hold the routing lock")
+    agent = make_user()
+    set_capacity(db, agent, 1)
+    channel = channel_of(db)
+    mine, waiting = first_message(db, channel, 1), first_message(db, channel, 2)
+    holder = db.engine.connect()
+    try:
+        holder.execute(text("SELECT pg_advisory_xact_lock(5702020001)"))  # an inbox batch
+        with db.write() as session:
+            closer = session.get(User, agent.id)
+            assert closer is not None
+            do_close_conversation(session, closer, mine)
+            assert session.info.get("wake") == {"routing"}
+        assert conversation(db, waiting).status == "queued"
+    finally:
+        holder.rollback()
+        holder.close()
+    assert route_waiting(db) == 1
+    assert conversation(db, waiting).assignee_id == agent.id
+
+
+def test_the_routing_sweep_hands_over_what_waits_where_there_is_room(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    agent = make_user()
+    set_capacity(db, agent, 0)
+    channel = channel_of(db)
+    waiting = [first_message(db, channel, n) for n in range(3)]
+    with db.write() as session:  # room appears without a hand-over (e.g. an older version)
+        session.execute(update(User).where(User.id == agent.id).values(capacity=2))
+    assert route_waiting(db) == 2
+    assert [conversation(db, c).status for c in waiting] == ["assigned", "assigned", "queued"]
+    assert route_waiting(db) == 0
