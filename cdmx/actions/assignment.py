@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.events import emit, wake
 from cdmx.db.engine import per_dialect
-from cdmx.db.tables import CONVERSATIONS, QUEUE_MEMBERS, Channel, Contact, Conversation, User
+from cdmx.db.tables import (
+    CONVERSATIONS,
+    QUEUE_MEMBERS,
+    Channel,
+    Contact,
+    Conversation,
+    Queue,
+    User,
+)
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
@@ -325,7 +333,7 @@ def emit_conversation(
     """Publish the conversation's snapshot (``snapshot`` when the caller has it, else read
     fresh) to whoever may see it."""
     audience: tuple[int | None, ...] | None = audience_of(session, conversation)
-    if audience is not None and conversation.assignee_id is not None:
+    if audience is not None:
         audience = (*audience, *extra_audience)
     event = CONVERSATION_EVENTS[type_].model_validate(
         {"conversation": snapshot or conversation_snapshot(session, conversation.id)}
@@ -377,6 +385,43 @@ def do_transfer_conversation(
     now = datetime.now(UTC)
     _assign(session, conversation, target.id, now, event=CONVERSATION_ASSIGNED)
     do_assign_waiting(session, [previous], now, wait=False)  # the place it left is free
+    return conversation
+
+
+def do_transfer_to_queue(
+    session: Session, user: User, conversation_id: int, queue_id: int
+) -> Conversation:
+    """Send a conversation to a queue, where it is routed like a new one (rule of
+    ``routing_changes``, without the previous-agent preference) or waits."""
+    conversation = _load(session, conversation_id)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise Conflict("conversation_closed", "This conversation is closed.")
+    if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
+        raise Forbidden("not_your_conversation", "Only its agent or a supervisor can transfer it.")
+    if session.get(Queue, queue_id) is None:
+        raise Invalid("unknown_queue", f"No queue {queue_id}.")
+    previous = conversation.assignee_id
+    now = datetime.now(UTC)
+    conversation.queue_id = queue_id
+    routing = _routing(session, wait=False)  # None: the routing worker will route it
+    agent_id = None if routing is None else choose_agent(routing.candidates(queue_id))
+    if agent_id is not None and agent_id != previous:
+        _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED)
+    elif agent_id is None:
+        if routing is not None and previous is not None:
+            routing.released(previous)
+        conversation.assignee_id = None
+        conversation.status = ConversationStatus.QUEUED
+        session.flush()
+        # Waiting in its new queue: its members hear of it, and so does the agent it left.
+        emit_conversation(session, conversation, CONVERSATION_UPDATED, extra_audience=(previous,))
+        if routing is None:
+            wake(session, "routing")
+    else:  # its agent is a member with room there: it stays theirs, in the new queue
+        session.flush()
+        emit_conversation(session, conversation, CONVERSATION_UPDATED)
+    if previous is not None and conversation.assignee_id != previous:
+        do_assign_waiting(session, [previous], now, wait=False)  # the place it left is free
     return conversation
 
 

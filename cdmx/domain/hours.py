@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 import holidays as holiday_calendars
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+_CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOOKAHEAD_DAYS = 400  # how far next_opening looks: beyond a year of closed days
 
 
@@ -32,7 +33,7 @@ class HoursError(ValueError):
 
 
 def _minutes(clock: Any, where: str) -> int:
-    if not isinstance(clock, str) or not _CLOCK.match(clock):
+    if not isinstance(clock, str) or not _CLOCK.fullmatch(clock):
         raise HoursError(f"{where}: '{clock}' is not a time of day as HH:MM (00:00–24:00)")
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
@@ -64,7 +65,8 @@ class BusinessHours:
             raise HoursError(f"hours.weekly: days are {', '.join(DAYS)}")
         days: list[tuple[tuple[int, int], ...]] = []
         for day in DAYS:
-            ranges = weekly.get(day) or []
+            ranges = weekly.get(day)
+            ranges = [] if ranges is None else ranges
             if not isinstance(ranges, list):
                 raise HoursError(f"hours.weekly.{day}: a list of [start, end] ranges")
             parsed = []
@@ -79,16 +81,23 @@ class BusinessHours:
                     raise HoursError(f"{where}: a range cannot start at 24:00")
                 parsed.append((start, end))
             days.append(tuple(sorted(parsed)))
+        _check_no_overlap(days)
         country = value.get("holidays")
         if country is not None:
             if not isinstance(country, str) or country.upper() not in _countries():
                 raise HoursError(f"hours.holidays: '{country}' is not a country code (e.g. MX)")
             country = country.upper()
         closed: set[date] = set()
-        for item in value.get("closed_dates") or []:
+        dates = value.get("closed_dates")
+        dates = [] if dates is None else dates
+        if not isinstance(dates, list):
+            raise HoursError("hours.closed_dates: a list of dates (YYYY-MM-DD)")
+        for item in dates:
             try:
+                if not isinstance(item, str) or not _DATE.fullmatch(item):
+                    raise ValueError(item)
                 closed.add(date.fromisoformat(item))
-            except (TypeError, ValueError):
+            except ValueError:
                 raise HoursError(
                     f"hours.closed_dates: '{item}' is not a date (YYYY-MM-DD)"
                 ) from None
@@ -167,6 +176,22 @@ class BusinessHours:
                 total += max(0.0, overlap.total_seconds())
             day += timedelta(days=1)
         return total
+
+
+def _check_no_overlap(days: list[tuple[tuple[int, int], ...]]) -> None:
+    """Ranges may not overlap, within a day or across midnight into the next (Sunday's
+    night into Monday included): an overlap would count its time twice."""
+    week = 7 * 24 * 60
+    spans = []
+    for index, ranges in enumerate(days):
+        for start, end in ranges:
+            finish = end if end > start else end + 24 * 60
+            spans.append((index * 24 * 60 + start, index * 24 * 60 + finish, DAYS[index]))
+    spans += [(s + week, e + week, d) for s, e, d in spans]  # Sunday night into Monday
+    spans.sort()
+    for (_, end, day), (start, _, other) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise HoursError(f"hours.weekly.{other}: a range overlaps another ({day})")
 
 
 def _at(midnight: datetime, minutes: int) -> datetime:

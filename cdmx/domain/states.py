@@ -90,6 +90,7 @@ class Role(StrEnum):
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+    INTERNAL = "internal"  # a note for the team, never sent (cdmx/actions/notes.py)
 
 
 # Outbound delivery states in the order WhatsApp moves through them. "failed" is terminal

@@ -12,7 +12,9 @@ from cdmx.actions.assignment import (
     do_close_conversation,
     do_take_conversation,
     do_transfer_conversation,
+    do_transfer_to_queue,
 )
+from cdmx.actions.notes import do_add_note
 from cdmx.actions.replies import do_send_message, message_wamid
 from cdmx.actions.templates import template_message_for
 from cdmx.domain.errors import Invalid
@@ -171,14 +173,39 @@ def take(conversation_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
 
 
 class Transfer(BaseModel):
-    agent_id: int
+    agent_id: int | None = Field(None, description="To this agent; or give queue_id")
+    queue_id: int | None = Field(None, description="To this queue, routed by its rules")
+    note: str | None = Field(None, description="An internal note the receiver sees first")
 
 
 @router.post("/conversations/{conversation_id}/transfer")
 def transfer(conversation_id: int, body: Transfer, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Hand it to an agent or a queue, optionally with a note for whoever receives it."""
+    if (body.agent_id is None) == (body.queue_id is None):
+        raise Invalid("agent_or_queue", "Give either agent_id or queue_id.")
     with db.write() as session:
-        do_transfer_conversation(session, user, conversation_id, body.agent_id)
+        # The note first, while the sender still has the conversation: it is then the
+        # newest line of the thread the receiver opens.
+        if body.note and body.note.strip():
+            do_add_note(session, user, conversation_id, body.note)
+        if body.agent_id is not None:
+            do_transfer_conversation(session, user, conversation_id, body.agent_id)
+        else:
+            assert body.queue_id is not None
+            do_transfer_to_queue(session, user, conversation_id, body.queue_id)
         return conversation_snapshot(session, conversation_id)
+
+
+class NewNote(BaseModel):
+    text: str
+
+
+@router.post("/conversations/{conversation_id}/notes", status_code=201)
+def add_note(conversation_id: int, body: NewNote, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """An internal note (``direction: "internal"``): for the team, never sent to WhatsApp."""
+    with db.write() as session:
+        note = do_add_note(session, user, conversation_id, body.text)
+        return message_snapshot(session, note)
 
 
 @router.post("/conversations/{conversation_id}/close")
