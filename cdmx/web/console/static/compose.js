@@ -2,6 +2,8 @@
 // conversation cannot be answered (closed, not ours, or the 24-hour window is over — then
 // it offers a template instead). A message shows at once with its local_id and is
 // reconciled by thread.js. Others follow the lock through the store's "composer" topic.
+// "Responder | Nota interna" switches it to writing an internal note (POST …/notes): for
+// the team only, so no window lock, attachments, templates or quotes — the lock is "note".
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { emit, isMine } from "./store.js";
@@ -9,6 +11,7 @@ import { msUntil } from "./format.js";
 import { markFailed, messagesPath, optimistic } from "./outgoing.js";
 import { clearReply, replyTarget, setReplyConversation, setupReply } from "./reply.js";
 import { onRetry, upsertMessage } from "./thread.js";
+import { toast } from "./toast.js";
 
 const form = document.getElementById("compose-form");
 const textarea = document.getElementById("composer");
@@ -16,9 +19,22 @@ const button = document.getElementById("send-button");
 const note = document.getElementById("composer-note");
 const noteText = document.getElementById("composer-note-text");
 const templatePrompt = document.getElementById("template-prompt");
+const modeGroup = document.getElementById("compose-mode");
+const modeButtons = [...modeGroup.querySelectorAll("[data-mode]")];
+const noteHint = document.getElementById("note-hint");
+const sendLabel = button.querySelector(".visually-hidden");
 
-const drafts = new Map();
+const PLACEHOLDER = textarea.placeholder;
+const SEND_TITLE = button.title;
+const drafts = new Map(); // "<id>" for the reply, "<id>:note" for the note
+const modes = new Map(); // conversation id → "note" while writing a note there
 let current = null;
+let mode = "reply";
+let savingNote = false;
+
+function draftKey(id, kind = mode) {
+  return kind === "note" ? `${id}:note` : String(id);
+}
 
 // "" when free text may be sent; "window" when only a template may; else why nothing may.
 function lockOf(conversation) {
@@ -33,7 +49,7 @@ function lockOf(conversation) {
 }
 
 function refreshButton() {
-  button.disabled = textarea.disabled || textarea.value.trim() === "";
+  button.disabled = textarea.disabled || textarea.value.trim() === "" || (mode === "note" && savingNote);
 }
 
 function autosize() {
@@ -55,7 +71,39 @@ async function post(message) {
   }
 }
 
+async function sendNote() {
+  const text = textarea.value.trim();
+  if (!current || textarea.disabled || !text || savingNote) return;
+  const conversationId = current.id;
+  savingNote = true;
+  textarea.value = "";
+  drafts.delete(draftKey(conversationId, "note"));
+  autosize();
+  refreshButton();
+  try {
+    const note = await api.post(`/api/v1/conversations/${conversationId}/notes`, { text });
+    if (note) upsertMessage(note);
+  } catch (error) {
+    toast(t("note_failed", { error: error.message }), { error: true });
+    // Give the words back, unless the agent has already started another note.
+    if (current?.id === conversationId && mode === "note" && !textarea.value) {
+      textarea.value = text;
+      drafts.set(draftKey(conversationId, "note"), text);
+      autosize();
+    } else if (!drafts.get(draftKey(conversationId, "note"))) {
+      drafts.set(draftKey(conversationId, "note"), text);
+    }
+  } finally {
+    savingNote = false;
+    refreshButton();
+  }
+}
+
 function send() {
+  if (mode === "note") {
+    sendNote();
+    return;
+  }
   const text = textarea.value.trim();
   if (!current || textarea.disabled || !text) return;
   const quoted = replyTarget();
@@ -67,7 +115,7 @@ function send() {
     context: quoted ? { reply_to: quoted.wamid } : null,
   });
   textarea.value = "";
-  drafts.delete(current.id);
+  drafts.delete(draftKey(current.id, "reply"));
   clearReply();
   autosize();
   refreshButton();
@@ -84,7 +132,61 @@ export function composerConversation() {
   return current;
 }
 
+// "reply" or "note": the composer's look, its placeholder and what Enter does.
+function showMode() {
+  const note = mode === "note";
+  form.dataset.mode = mode;
+  form.classList.toggle("note-mode", note);
+  for (const option of modeButtons) {
+    const selected = option.dataset.mode === mode;
+    option.setAttribute("aria-checked", String(selected));
+    option.tabIndex = selected ? 0 : -1;
+  }
+  noteHint.hidden = !note;
+  textarea.placeholder = note ? t("note_placeholder") : PLACEHOLDER;
+  button.title = note ? t("note_send") : SEND_TITLE;
+  if (sendLabel) sendLabel.textContent = button.title;
+}
+
+export function setComposeMode(next, { focus = true } = {}) {
+  const wanted = next === "note" ? "note" : "reply";
+  if (wanted === mode) {
+    if (focus) focusComposer();
+    return;
+  }
+  if (current) {
+    drafts.set(draftKey(current.id), textarea.value);
+    if (wanted === "note") modes.set(current.id, "note");
+    else modes.delete(current.id);
+    textarea.value = drafts.get(draftKey(current.id, wanted)) || "";
+  }
+  mode = wanted;
+  autosize();
+  showMode();
+  setComposerConversation(current);
+  if (focus) focusComposer();
+}
+
+export function composeMode() {
+  return mode;
+}
+
 export function setupComposer({ onTemplate }) {
+  modeGroup.addEventListener("click", (event) => {
+    const option = event.target.closest("[data-mode]");
+    if (option && !option.disabled) setComposeMode(option.dataset.mode);
+  });
+  // A radio group: the arrows move between "Responder" and "Nota interna".
+  modeGroup.addEventListener("keydown", (event) => {
+    if (!["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) return;
+    if (!event.target.closest("[data-mode]")) return;
+    event.preventDefault();
+    let next = mode === "note" ? "reply" : "note";
+    if (event.key === "Home") next = "reply";
+    if (event.key === "End") next = "note";
+    setComposeMode(next, { focus: false });
+    modeGroup.querySelector(`[data-mode="${next}"]`)?.focus();
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     send();
@@ -98,7 +200,7 @@ export function setupComposer({ onTemplate }) {
     }
   });
   textarea.addEventListener("input", () => {
-    if (current) drafts.set(current.id, textarea.value);
+    if (current) drafts.set(draftKey(current.id), textarea.value);
     autosize();
     refreshButton();
   });
@@ -117,18 +219,22 @@ export function setComposerConversation(conversation, { focus = false } = {}) {
   const switched = conversation?.id !== current?.id;
   current = conversation;
   if (switched) {
-    textarea.value = (conversation && drafts.get(conversation.id)) || "";
+    mode = conversation && modes.get(conversation.id) === "note" ? "note" : "reply";
+    showMode();
+    textarea.value = (conversation && drafts.get(draftKey(conversation.id))) || "";
     setReplyConversation(conversation ? conversation.id : null);
     autosize();
   }
-  const { lock, reason } = lockOf(conversation);
-  textarea.disabled = lock !== "";
+  for (const option of modeButtons) option.disabled = !conversation;
+  // A note can be written whenever the conversation is open here, window or not.
+  const { lock, reason } = mode === "note" && conversation ? { lock: "note", reason: "" } : lockOf(conversation);
+  textarea.disabled = lock !== "" && lock !== "note";
   note.hidden = reason === "";
   noteText.textContent = reason;
   templatePrompt.hidden = lock !== "window";
-  form.classList.toggle("blocked", lock !== "");
+  form.classList.toggle("blocked", textarea.disabled);
   if (lock !== "") clearReply();
   refreshButton();
-  emit("composer", { conversation, lock });
+  emit("composer", { conversation, lock, mode });
   if (focus && !textarea.disabled && window.matchMedia("(pointer: fine)").matches) textarea.focus();
 }

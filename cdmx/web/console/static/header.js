@@ -1,11 +1,12 @@
 // The open conversation's header: who, which number, status, assignee, the 24-hour
-// window, and the actions Tomar / Transferir / Cerrar.
+// window, and the actions Tomar / Transferir (transfer.js) / Cerrar.
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { isMine, isSupervisor, putConversation, state } from "./store.js";
+import { isMine, isSupervisor, putConversation } from "./store.js";
 import { displayPhone, formatDuration, formatFull, msUntil } from "./format.js";
 import { avatarFor, contactLabel } from "./inbox.js";
 import { toast } from "./toast.js";
+import { openTransfer, setupTransfer } from "./transfer.js";
 
 const $ = (id) => document.getElementById(id);
 const name = $("conversation-name");
@@ -16,8 +17,7 @@ const status = $("conversation-status");
 const assignee = $("conversation-assignee");
 const takeButton = $("take-button");
 const closeButton = $("close-button");
-const transferWrap = $("transfer-wrap");
-const transferSelect = $("transfer-select");
+const transferButton = $("transfer-button");
 const windowStatus = $("window-status");
 
 let current = null;
@@ -45,44 +45,14 @@ export function setupHeader({ onBack, onTaken }) {
   closeButton.addEventListener("click", () => {
     if (current) act(closeButton, "close");
   });
-  transferSelect.addEventListener("change", async () => {
-    const agentId = Number(transferSelect.value);
-    if (!current || !agentId) return;
-    const agent = state.agents.get(agentId);
-    const done = await act(transferSelect, "transfer", { agent_id: agentId });
-    transferSelect.value = "";
-    if (done && agent) toast(t("transfer_done", { name: agent.name }));
+  transferButton.addEventListener("click", () => {
+    if (current) openTransfer(current, { done: () => transferButton.focus() });
   });
+  setupTransfer();
 }
 
 function canManage(conversation) {
   return isMine(conversation) || isSupervisor();
-}
-
-function renderTransferOptions(conversation) {
-  const agents = [...state.agents.values()]
-    .filter((agent) => agent.id !== conversation.assignee_id)
-    .sort(
-      (a, b) =>
-        (a.availability === "available" ? 0 : 1) - (b.availability === "available" ? 0 : 1) ||
-        a.name.localeCompare(b.name),
-    );
-  const placeholder = document.createElement("option");
-  placeholder.value = "";
-  placeholder.textContent = agents.length ? t("transfer_to") : t("transfer_none");
-  const options = agents.map((agent) => {
-    const option = document.createElement("option");
-    option.value = String(agent.id);
-    option.textContent = t("transfer_option", {
-      name: agent.name,
-      availability: t(`availability_${agent.availability}`),
-      count: agent.open_conversations ?? 0,
-    });
-    return option;
-  });
-  transferSelect.replaceChildren(placeholder, ...options);
-  transferSelect.value = "";
-  transferSelect.disabled = agents.length === 0;
 }
 
 export function renderWindow(conversation = current) {
@@ -121,8 +91,7 @@ export function renderHeader(conversation) {
 
   const open = conversation.status !== "closed";
   takeButton.hidden = conversation.status !== "queued";
-  transferWrap.hidden = !(open && canManage(conversation));
+  transferButton.hidden = !(open && canManage(conversation));
   closeButton.hidden = !(open && canManage(conversation));
-  if (!transferWrap.hidden) renderTransferOptions(conversation);
   renderWindow(conversation);
 }

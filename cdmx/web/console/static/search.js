@@ -101,6 +101,10 @@ function highlighted(node, text, words) {
 }
 
 function authorPrefix(message) {
+  if (message.direction === "internal") {
+    const name = message.author?.name || message.author_name || t("quote_business");
+    return t("search_author_prefix", { name: t("note_by", { name }) });
+  }
   if (message.direction !== "outbound") return "";
   const author = message.author;
   if (author && author.id === state.user.id) return t("you_prefix");

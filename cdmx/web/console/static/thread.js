@@ -10,6 +10,7 @@ import { forwardedNode, quoteNode } from "./quote.js";
 import { renderReferral } from "./referral.js";
 import { state } from "./store.js";
 import { contactLabel } from "./inbox.js";
+import { linkifiedText } from "./links.js";
 import { dayKey, formatDayLabel, formatFull, formatTime, tickElement } from "./format.js";
 
 const thread = document.getElementById("thread");
@@ -90,7 +91,7 @@ export function upsertMessages(messages, { force = false } = {}) {
     if (message.conversation_id !== conversationId) continue;
     if (merge(message, force)) {
       added = true;
-      if (message.direction === "outbound" && message.author?.id === state.user.id) mine = true;
+      if (message.direction !== "inbound" && message.author?.id === state.user.id) mine = true;
     }
   }
   render(mine);
@@ -152,6 +153,12 @@ function renderReactions(message, node, notes) {
   node.classList.add("has-reactions");
 }
 
+function textNode(text) {
+  const paragraph = element("p", "message-text note-text");
+  paragraph.append(linkifiedText(text));
+  return paragraph;
+}
+
 function renderSystem(message) {
   const node = element("div", "system-notice");
   if (message.id != null) node.dataset.id = String(message.id);
@@ -183,7 +190,27 @@ function renderFailure(message, bubble) {
   bubble.append(box);
 }
 
+// An internal note: the team's, never sent to WhatsApp. A full-width card of its own (not a
+// customer's or an agent's bubble), with its author and time and no delivery ticks.
+function renderNote(message) {
+  const node = element("div", "internal-note");
+  node.setAttribute("role", "note");
+  if (message.id != null) node.dataset.id = String(message.id);
+  if (message.local_id) node.dataset.localId = message.local_id;
+  node.dataset.type = "note";
+  const head = element("p", "note-head");
+  head.append(element("span", "note-icon", "📝"));
+  head.append(element("span", "note-author", t("note_by", { name: message.author?.name || "—" })));
+  const time = element("time", "message-time", formatTime(message.created_at));
+  time.title = formatFull(message.created_at);
+  if (message.created_at) time.dateTime = message.created_at;
+  head.append(time);
+  node.append(head, textNode(message.text || ""));
+  return node;
+}
+
 function renderMessage(message, notes) {
+  if (message.direction === "internal") return renderNote(message);
   if (message.type === "system") return renderSystem(message);
   const node = element("div", `message ${message.direction === "inbound" ? "inbound" : "outbound"}`);
   if (message.id != null) node.dataset.id = String(message.id);
