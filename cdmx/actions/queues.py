@@ -139,20 +139,24 @@ def _set_members(session: Session, queue: Queue, member_ids: set[int]) -> list[i
     if member_ids - known:
         missing = ", ".join(map(str, sorted(member_ids - known)))
         raise Invalid("unknown_user", f"No active user {missing}.")
-    current = set(
-        session.scalars(select(QUEUE_MEMBERS.c.user_id).where(QUEUE_MEMBERS.c.queue_id == queue.id))
+    return replace_memberships(session, QUEUE_MEMBERS.c.queue_id, queue.id, member_ids)
+
+
+def replace_memberships(session: Session, side: Any, owner_id: int, wanted: set[int]) -> list[int]:
+    """Make one queue's members, or one user's queues (``side`` is the column that holds
+    ``owner_id``), exactly ``wanted``; returns the ids added. Routing reads them again."""
+    other = (
+        QUEUE_MEMBERS.c.user_id if side is QUEUE_MEMBERS.c.queue_id else QUEUE_MEMBERS.c.queue_id
     )
-    if current - member_ids:
+    current = set(session.scalars(select(other).where(side == owner_id)))
+    if current - wanted:
         session.execute(
-            delete(QUEUE_MEMBERS).where(
-                QUEUE_MEMBERS.c.queue_id == queue.id,
-                QUEUE_MEMBERS.c.user_id.in_(sorted(current - member_ids)),
-            )
+            delete(QUEUE_MEMBERS).where(side == owner_id, other.in_(sorted(current - wanted)))
         )
-    added = sorted(member_ids - current)
-    forget_routing(session)
+    added = sorted(wanted - current)
     if added:
         session.execute(
-            QUEUE_MEMBERS.insert(), [{"queue_id": queue.id, "user_id": u} for u in added]
+            QUEUE_MEMBERS.insert(), [{side.key: owner_id, other.key: value} for value in added]
         )
+    forget_routing(session)
     return added

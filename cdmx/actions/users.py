@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cdmx.actions.assignment import do_assign_waiting, forget_routing
+from cdmx.actions.assignment import do_assign_waiting
 from cdmx.actions.events import emit
+from cdmx.actions.queues import replace_memberships
 from cdmx.db.tables import QUEUE_MEMBERS, Conversation, Queue, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.events import AgentUpdated
@@ -118,22 +119,7 @@ def _set_queues(session: Session, user: User, queue_ids: list[int]) -> bool:
     if wanted - known:
         missing = ", ".join(str(q) for q in sorted(wanted - known))
         raise Invalid("unknown_queue", f"No queue {missing}.")
-    current = set(
-        session.scalars(select(QUEUE_MEMBERS.c.queue_id).where(QUEUE_MEMBERS.c.user_id == user.id))
-    )
-    if current - wanted:
-        session.execute(
-            delete(QUEUE_MEMBERS).where(
-                QUEUE_MEMBERS.c.user_id == user.id,
-                QUEUE_MEMBERS.c.queue_id.in_(sorted(current - wanted)),
-            )
-        )
-    added = sorted(wanted - current)
-    forget_routing(session)
-    if added:
-        session.execute(
-            QUEUE_MEMBERS.insert(), [{"queue_id": q, "user_id": user.id} for q in added]
-        )
+    added = replace_memberships(session, QUEUE_MEMBERS.c.user_id, user.id, wanted)
     return bool(added)
 
 

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from cdmx.commands.migrate import apply_migrations
-from cdmx.settings import load_settings
+from cdmx.settings import Settings, load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -45,28 +45,20 @@ def register(subparsers: Any) -> None:
 
 def _users_create(args: argparse.Namespace) -> int:
     from cdmx.actions.users import do_create_user
-    from cdmx.db.engine import Database
-    from cdmx.domain.errors import ActionError
 
-    settings = load_settings()
+    settings = load_settings()  # a wrong setting is said before the password is asked
     password = args.password if args.password is not None else _ask_password()
     if password is None:
         return 1
-    apply_migrations(settings)
-    db = Database(settings.database_url)
-    try:
-        with db.write() as session:
-            user = do_create_user(
-                session, email=args.email, name=args.name, role=args.role, password=password,
-                capacity=args.capacity,
-            )  # fmt: skip
-            print(f"created {user.role} {user.email} (id {user.id})")
-    except ActionError as exc:
-        print(f"cdmx: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
-    return 0
+
+    def create(session: Any) -> None:
+        user = do_create_user(
+            session, email=args.email, name=args.name, role=args.role, password=password,
+            capacity=args.capacity,
+        )  # fmt: skip
+        print(f"created {user.role} {user.email} (id {user.id})")
+
+    return _in_session(create, write=True, settings=settings)
 
 
 def _ask_password() -> str | None:
@@ -143,13 +135,13 @@ def _change(email: str, changes: dict[str, Any], done: str) -> int:
     return _in_session(change, write=True)
 
 
-def _in_session(work: Any, *, write: bool) -> int:
+def _in_session(work: Any, *, write: bool, settings: Settings | None = None) -> int:
     """Run ``work(session)`` against the configured database; an action's refusal is
     printed, with exit status 1."""
     from cdmx.db.engine import Database
     from cdmx.domain.errors import ActionError
 
-    settings = load_settings()
+    settings = settings or load_settings()
     apply_migrations(settings)
     db = Database(settings.database_url)
     try:

@@ -90,10 +90,7 @@ def console(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     lang = _language(request)
     settings = services(request).settings
-    user_json = {
-        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
-        "availability": user.availability,
-    }  # fmt: skip
+    user_json = _signed_in_json(user)
     boot = {
         "strings": strings_for(lang), "user": user_json, "timezone": settings.timezone,
         "lang": lang,
@@ -108,20 +105,34 @@ def _numbers_needing_attention(request: Request) -> bool:
         return session.scalar(select(Channel.id).where(Channel.health != "ok").limit(1)) is not None
 
 
-@router.get("/admin/numbers", response_class=HTMLResponse)
-def numbers_page(request: Request) -> Response:
-    """The connected numbers, their health and tokens (admins change them; supervisors look)."""
+def _page_user(request: Request, roles: tuple[str, ...]) -> User | Response:
+    """The signed-in user when their role may open the page; else where to send them (the
+    sign-in page, or the console)."""
     user: User | None = load_user(services(request).db, request.session.get("uid"))
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    if user.role == "agent":
+    if user.role not in roles:
         return RedirectResponse("/", status_code=303)
-    with services(request).db.read() as session:
-        numbers = [channel_json(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
-    user_json = {
+    return user
+
+
+def _signed_in_json(user: User) -> dict[str, Any]:
+    """The signed-in user as the pages' top bar shows them."""
+    return {
         "id": user.id, "name": user.name, "email": user.email, "role": user.role,
         "availability": user.availability,
     }  # fmt: skip
+
+
+@router.get("/admin/numbers", response_class=HTMLResponse)
+def numbers_page(request: Request) -> Response:
+    """The connected numbers, their health and tokens (admins change them; supervisors look)."""
+    user = _page_user(request, ("admin", "supervisor"))
+    if isinstance(user, Response):
+        return user
+    with services(request).db.read() as session:
+        numbers = [channel_json(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
+    user_json = _signed_in_json(user)
     return _render(
         request, "numbers.html",
         {"user": user_json, "numbers": numbers, "is_admin": user.role == "admin"},
@@ -131,11 +142,9 @@ def numbers_page(request: Request) -> Response:
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request) -> Response:
     """Every user, active or not, with their role, capacity and queues (admins)."""
-    user: User | None = load_user(services(request).db, request.session.get("uid"))
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if user.role != "admin":
-        return RedirectResponse("/", status_code=303)
+    user = _page_user(request, ("admin",))
+    if isinstance(user, Response):
+        return user
     with services(request).db.read() as session:
         users = users_json(
             session, list(session.scalars(select(User).order_by(User.name, User.id)))
@@ -144,10 +153,7 @@ def users_page(request: Request) -> Response:
             {"id": q.id, "name": q.name, "is_default": q.is_default}
             for q in session.scalars(select(Queue).order_by(Queue.is_default.desc(), Queue.name))
         ]
-    user_json = {
-        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
-        "availability": user.availability,
-    }  # fmt: skip
+    user_json = _signed_in_json(user)
     return _render(
         request, "users.html",
         {"user": user_json, "users": users, "queues": queues,
@@ -160,11 +166,9 @@ def users_page(request: Request) -> Response:
 @router.get("/admin/queues", response_class=HTMLResponse)
 def queues_page(request: Request) -> Response:
     """The queues: their members, numbers, business hours, messages and timers (admins)."""
-    user: User | None = load_user(services(request).db, request.session.get("uid"))
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if user.role != "admin":
-        return RedirectResponse("/", status_code=303)
+    user = _page_user(request, ("admin",))
+    if isinstance(user, Response):
+        return user
     timezone = services(request).settings.timezone
     zone = ZoneInfo(timezone)
     with services(request).db.read() as session:
@@ -180,10 +184,7 @@ def queues_page(request: Request) -> Response:
     for queue in shown:
         queue["schedule"] = _schedule(queue["hours"])
         queue["summary"] = _summary(queue["hours"])
-    user_json = {
-        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
-        "availability": user.availability,
-    }  # fmt: skip
+    user_json = _signed_in_json(user)
     return _render(
         request, "queues.html",
         {"user": user_json, "queues": shown, "members": members, "numbers": numbers,
