@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
@@ -26,7 +26,9 @@ from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
     CONVERSATION_CLOSED,
     CONVERSATION_EVENTS,
+    CONVERSATION_SNOOZED,
     CONVERSATION_UPDATED,
+    CONVERSATION_WOKEN,
 )
 from cdmx.domain.routing import CAPACITY_KEY, DEFAULT_CAPACITY, AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
@@ -34,7 +36,8 @@ from cdmx.queries.conversations import audience_of, can_see, conversation_snapsh
 from cdmx.queries.messages import remember_user_names
 from cdmx.queries.queues import queue_of_channel
 
-OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED)
+OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED, ConversationStatus.SNOOZED)
+MAX_SNOOZE = timedelta(days=365)
 
 
 _OPEN = (
@@ -139,7 +142,10 @@ def routing_changes(
     if agent_id is None:
         return {}
     routing.assigned(agent_id, None, now)
-    return {"assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now}
+    return {
+        "assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now,
+        "replied_at": None,
+    }  # fmt: skip
 
 
 _ROUTING = "routing"
@@ -172,6 +178,12 @@ class _Routing:
             self.loads[freed.agent_id] = replace(
                 freed, open_conversations=max(0, freed.open_conversations - 1)
             )
+
+    def returned(self, agent_id: int) -> None:
+        """A snoozed conversation came back to its agent: one more open."""
+        load = self.loads.get(agent_id)
+        if load is not None:
+            self.loads[agent_id] = replace(load, open_conversations=load.open_conversations + 1)
 
     def released(self, agent_id: int) -> None:
         load = self.loads.get(agent_id)
@@ -318,6 +330,8 @@ def _assign(
     conversation.assignee_id = agent_id
     conversation.status = ConversationStatus.ASSIGNED
     conversation.assigned_at = now
+    conversation.replied_at = None  # the new agent's customer waits for them
+    conversation.snoozed_until = None
     session.flush()
     emit_conversation(session, conversation, event, extra_audience=(previous, *waited_with))
 
@@ -354,6 +368,8 @@ def do_take_conversation(session: Session, user: User, conversation_id: int) -> 
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
     if conversation.assignee_id == user.id:
+        if conversation.status == ConversationStatus.SNOOZED:  # back now, by its agent's hand
+            _wake(session, conversation, datetime.now(UTC))
         return conversation
     if conversation.status == ConversationStatus.ASSIGNED and user.role == Role.AGENT:
         raise Conflict("already_assigned", "Another agent already has this conversation.")
@@ -462,3 +478,82 @@ def do_route_waiting(session: Session, now: datetime) -> int:
     """The routing worker's sweep: hand waiting conversations of every queue to members
     with room (after a hand-over left to it, and now and then as a safety net)."""
     return do_assign_waiting(session, None, now)
+
+
+def do_snooze_conversation(
+    session: Session, user: User, conversation_id: int, until: datetime
+) -> Conversation:
+    """Put a conversation aside until ``until``: it leaves its agent's open count (their
+    place goes to the oldest waiting conversation) and comes back by ``wake_changes``."""
+    conversation = _load(session, conversation_id)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise Conflict("conversation_closed", "This conversation is closed.")
+    if user.role == Role.AGENT and conversation.assignee_id != user.id:
+        raise Forbidden("not_your_conversation", "Only its agent or a supervisor can snooze it.")
+    if not can_see(session, user, conversation):
+        raise Forbidden("not_your_queue", "This conversation is in a queue you are not in.")
+    now = datetime.now(UTC)
+    if until.tzinfo is None:
+        raise Invalid("invalid_until", "until: a time with its offset (2026-12-24T09:00-06:00).")
+    if until <= now:
+        raise Invalid("until_in_past", "Choose a time in the future.")
+    if until - now > MAX_SNOOZE:
+        raise Invalid("until_too_far", "A conversation can be snoozed for a year at most.")
+    was_assigned = conversation.status == ConversationStatus.ASSIGNED
+    conversation.status = ConversationStatus.SNOOZED
+    conversation.snoozed_until = until
+    session.flush()
+    emit_conversation(session, conversation, CONVERSATION_SNOOZED)
+    if was_assigned and conversation.assignee_id is not None:
+        routing: _Routing | None = session.info.get(_ROUTING)
+        if routing is not None:
+            routing.released(conversation.assignee_id)
+        do_assign_waiting(session, [conversation.assignee_id], now, wait=False)
+    return conversation
+
+
+def wake_changes(session: Session, conversation: Conversation, now: datetime) -> dict[str, Any]:
+    """The columns that bring a snoozed conversation back: to its agent while they are
+    active and not offline (it is their own reminder, so it returns even to an agent at
+    capacity, who then gets nothing new until under it again), else to its queue, routed
+    there by the usual rule or left waiting."""
+    agent_id = conversation.assignee_id
+    agent = None if agent_id is None else session.get(User, agent_id)
+    if agent is not None and agent.is_active and agent.availability != Availability.OFFLINE:
+        routing: _Routing | None = session.info.get(_ROUTING)
+        if routing is not None:
+            routing.returned(agent.id)
+        return {"status": ConversationStatus.ASSIGNED, "snoozed_until": None}
+    waiting = {"status": ConversationStatus.QUEUED, "assignee_id": None, "snoozed_until": None}
+    return waiting | routing_changes(session, conversation, now)
+
+
+def do_wake_due(session: Session, now: datetime, *, limit: int = 200) -> int:
+    """The timers' sweep: bring back the conversations whose snooze is over; how many."""
+    due = (
+        Conversation.status == ConversationStatus.SNOOZED, Conversation.snoozed_until <= now
+    )  # fmt: skip
+    if session.execute(select(Conversation.id).where(*due).limit(1)).first() is None:
+        return 0
+    _routing(session)  # the routing lock before any row, the order every router takes
+    woken = session.scalars(
+        select(Conversation)
+        .where(*due)
+        .order_by(Conversation.snoozed_until, Conversation.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # one its customer is writing to wakes there
+    ).all()
+    for conversation in woken:
+        if conversation.status == ConversationStatus.SNOOZED:
+            _wake(session, conversation, now)
+    return len(woken)
+
+
+def _wake(session: Session, conversation: Conversation, now: datetime) -> None:
+    snoozed_with = conversation.assignee_id
+    for name, value in wake_changes(session, conversation, now).items():
+        setattr(conversation, name, value)
+    session.flush()
+    # The agent it left, when it went back to its queue, hears of it too.
+    gone = (snoozed_with,) if conversation.assignee_id != snoozed_with else ()
+    emit_conversation(session, conversation, CONVERSATION_WOKEN, extra_audience=gone)

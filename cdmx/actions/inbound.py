@@ -14,6 +14,7 @@ from cdmx.actions.assignment import (
     open_conversation,
     routing_changes,
     update_conversation,
+    wake_changes,
 )
 from cdmx.actions.contacts import (
     contact_id_with_identity,
@@ -33,11 +34,13 @@ from cdmx.db.tables import (
 from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
     CONVERSATION_CREATED,
+    CONVERSATION_WOKEN,
     MESSAGE_CREATED,
 )
 from cdmx.domain.identity import canonical_wa_id, contact_identity
 from cdmx.domain.states import (
     STATUS_RECEIVED,
+    ConversationStatus,
     Direction,
 )
 from cdmx.queries.messages import user_name
@@ -122,6 +125,11 @@ def do_record_inbound_message(
         opened = _snapshot(session, conversation, contact, channel, last_message)
         routed = routing_changes(session, conversation, now, new_contact=new_contact)
         changes.update(routed)
+    # The customer wrote to a snoozed conversation: it comes back now.
+    woken = conversation.status == ConversationStatus.SNOOZED
+    snoozed_with = conversation.assignee_id
+    if woken:
+        changes.update(wake_changes(session, conversation, now))
     if changes:
         update_conversation(session, conversation, **changes)
     if created:
@@ -129,6 +137,11 @@ def do_record_inbound_message(
     if routed:
         emit_conversation(session, conversation, CONVERSATION_ASSIGNED, snapshot=_snapshot(
             session, conversation, contact, channel, last_message))  # fmt: skip
+    if woken:
+        # The agent it left, when it went back to its queue, hears of it too.
+        gone = (snoozed_with,) if conversation.assignee_id != snoozed_with else ()
+        emit_conversation(session, conversation, CONVERSATION_WOKEN, extra_audience=gone,
+            snapshot=_snapshot(session, conversation, contact, channel, last_message))  # fmt: skip
     emit_message(session, conversation, message, MESSAGE_CREATED, snapshot=_snapshot(
         session, conversation, contact, channel, last_message))  # fmt: skip
     return message

@@ -71,6 +71,8 @@ def do_send_message(
     if conversation.status == ConversationStatus.QUEUED and user.role == Role.AGENT:
         # Answering a queued conversation takes it: the customer now has an agent.
         changes.update(assignee_id=user.id, status=ConversationStatus.ASSIGNED, assigned_at=now)
+    if outgoing.counts_as_message and (conversation.replied_at is None or "assigned_at" in changes):
+        changes["replied_at"] = now  # the customer has an answer: not re-routed on silence
     values = {
         "channel_id": conversation.channel_id, "conversation_id": conversation.id,
         "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,

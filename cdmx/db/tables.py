@@ -79,6 +79,8 @@ class User(Base):
     # Most open conversations routing gives this agent at once; None: CDMX_AGENT_CAPACITY.
     capacity: Mapped[int | None]
     created_at: Mapped[datetime]
+    # When one of the user's event streams was last open (cdmx/realtime/presence.py).
+    last_seen_at: Mapped[datetime | None]
 
 
 class Queue(Base):
@@ -178,7 +180,10 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None]
+    # The first agent reply since it was last assigned: None while its customer waits.
+    replied_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    closed_notice_at: Mapped[datetime | None]  # the queue's closed message last sent
 
 
 class Message(Base):

@@ -153,7 +153,39 @@ class ConversationUpdated(ConversationEvent):
 
 
 class ConversationClosed(ConversationEvent):
+    """Closed by a person, or by the queue's ``auto_close_after_hours``."""
+
     type = "conversation.closed"
+
+
+class ConversationSnoozed(ConversationEvent):
+    """Put aside until ``snoozed_until``; its agent's place is free meanwhile."""
+
+    type = "conversation.snoozed"
+
+
+class ConversationWoken(ConversationEvent):
+    """A snoozed conversation is back: its time came or its customer wrote."""
+
+    type = "conversation.woken"
+
+
+class ConversationRerouted(ConversationEvent):
+    """Its customer waited ``reroute_after_minutes`` for a first reply: it went to another
+    agent or back to its queue (``previous_assignee_id`` had it)."""
+
+    type = "conversation.rerouted"
+    previous_assignee_id: int | None
+
+
+class UserSnapshot(_Shape):
+    id: int
+    email: str
+    name: str
+    role: Role
+    capacity: int | None
+    queue_ids: list[int]
+    active: bool
 
 
 class AgentUpdated(EventData):
@@ -161,6 +193,13 @@ class AgentUpdated(EventData):
 
     type = "agent.updated"
     agent: AgentSnapshot
+
+
+class UserUpdated(EventData):
+    """An admin changed a user (name, role, capacity, queues, deactivated)."""
+
+    type = "user.updated"
+    user: UserSnapshot
 
 
 class Hello(EventData):
@@ -179,7 +218,8 @@ class Reset(EventData):
 
 STORED_EVENTS: tuple[type[EventData], ...] = (
     MessageCreated, MessageUpdated, ConversationCreated, ConversationAssigned,
-    ConversationUpdated, ConversationClosed, AgentUpdated,
+    ConversationUpdated, ConversationClosed, ConversationSnoozed, ConversationWoken,
+    ConversationRerouted, AgentUpdated, UserUpdated,
 )  # fmt: skip
 STREAM_ONLY_EVENTS: tuple[type[EventData], ...] = (Hello, Reset)
 EVENT_MODELS: dict[str, type[EventData]] = {
@@ -187,6 +227,7 @@ EVENT_MODELS: dict[str, type[EventData]] = {
 }
 _CONVERSATION_MODELS: tuple[type[ConversationEvent], ...] = (
     ConversationCreated, ConversationAssigned, ConversationUpdated, ConversationClosed,
+    ConversationSnoozed, ConversationWoken, ConversationRerouted,
 )  # fmt: skip
 CONVERSATION_EVENTS: dict[str, type[ConversationEvent]] = {
     model.type: model for model in _CONVERSATION_MODELS
@@ -198,7 +239,11 @@ CONVERSATION_CREATED = ConversationCreated.type
 CONVERSATION_ASSIGNED = ConversationAssigned.type
 CONVERSATION_UPDATED = ConversationUpdated.type
 CONVERSATION_CLOSED = ConversationClosed.type
+CONVERSATION_SNOOZED = ConversationSnoozed.type
+CONVERSATION_WOKEN = ConversationWoken.type
+CONVERSATION_REROUTED = ConversationRerouted.type
 AGENT_UPDATED = AgentUpdated.type
+USER_UPDATED = UserUpdated.type
 HELLO = Hello.type
 RESET = Reset.type
 

@@ -29,6 +29,7 @@ class _WithFallback(StrEnum):
 class ConversationStatus(_WithFallback):
     QUEUED = "queued"  # waiting for an agent
     ASSIGNED = "assigned"
+    SNOOZED = "snoozed"  # put aside until snoozed_until; its agent's place is free
     CLOSED = "closed"
     UNKNOWN = "unknown"  # written by a newer version; shown, never routed
 

@@ -1,15 +1,16 @@
-"""Conversations and their messages: list, read, reply, take, transfer, close."""
+"""Conversations and their messages: list, read, reply, take, transfer, snooze, close."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
     do_close_conversation,
+    do_snooze_conversation,
     do_take_conversation,
     do_transfer_conversation,
     do_transfer_to_queue,
@@ -43,7 +44,7 @@ def get_conversations(
     user: CurrentUser,
     db: DB,
     view: Literal["mine", "queue", "all"] = "all",
-    status: Literal["queued", "assigned", "closed"] | None = None,
+    status: Literal["queued", "assigned", "snoozed", "closed"] | None = None,
     assignee: int | None = None,
     number: int | None = None,
     queue_id: int | None = None,
@@ -212,4 +213,17 @@ def add_note(conversation_id: int, body: NewNote, user: CurrentUser, db: DB) -> 
 def close(conversation_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
     with db.write() as session:
         do_close_conversation(session, user, conversation_id)
+        return conversation_snapshot(session, conversation_id)
+
+
+class Snooze(BaseModel):
+    until: AwareDatetime = Field(description="ISO 8601 with its offset; at most a year ahead")
+
+
+@router.post("/conversations/{conversation_id}/snooze")
+def snooze(conversation_id: int, body: Snooze, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Put it aside until ``until``: it comes back to its agent (or its queue, if that agent
+    is gone) then, or as soon as the customer writes."""
+    with db.write() as session:
+        do_snooze_conversation(session, user, conversation_id, body.until)
         return conversation_snapshot(session, conversation_id)

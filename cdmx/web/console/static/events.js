@@ -10,7 +10,11 @@ const TYPES = [
   "conversation.updated",
   "conversation.assigned",
   "conversation.closed",
+  "conversation.snoozed",
+  "conversation.woken",
+  "conversation.rerouted",
   "agent.updated",
+  "user.updated",
 ];
 
 const banner = document.getElementById("connection-banner");

@@ -1,11 +1,13 @@
 // The open conversation's header: who, which number, status, assignee, the 24-hour
-// window, and the actions Tomar / Transferir (transfer.js) / Cerrar.
+// window, and the actions Tomar / Transferir (transfer.js) / Posponer (snooze.js) /
+// Reactivar / Cerrar.
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { isMine, isSupervisor, putConversation } from "./store.js";
+import { isMine, isSupervisor, putConversation, state } from "./store.js";
 import { displayPhone, formatDuration, formatFull, msUntil } from "./format.js";
 import { avatarFor, contactLabel } from "./inbox.js";
 import { toast } from "./toast.js";
+import { openSnooze, setupSnooze } from "./snooze.js";
 import { openTransfer, setupTransfer } from "./transfer.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,6 +20,8 @@ const assignee = $("conversation-assignee");
 const takeButton = $("take-button");
 const closeButton = $("close-button");
 const transferButton = $("transfer-button");
+const snoozeButton = $("snooze-button");
+const unsnoozeButton = $("unsnooze-button");
 const windowStatus = $("window-status");
 
 let current = null;
@@ -48,11 +52,19 @@ export function setupHeader({ onBack, onTaken }) {
   transferButton.addEventListener("click", () => {
     if (current) openTransfer(current, { done: () => transferButton.focus() });
   });
+  snoozeButton.addEventListener("click", () => {
+    if (current) openSnooze(current, { done: () => snoozeButton.focus() });
+  });
+  // Taking one's own snoozed conversation brings it back now.
+  unsnoozeButton.addEventListener("click", () => {
+    if (current) act(unsnoozeButton, "take");
+  });
   setupTransfer();
+  setupSnooze();
 }
 
 function canManage(conversation) {
-  return isMine(conversation) || isSupervisor();
+  return conversation.assignee_id === state.user.id || isSupervisor();
 }
 
 export function renderWindow(conversation = current) {
@@ -85,12 +97,17 @@ export function renderHeader(conversation) {
     assignee.textContent = isMine(conversation)
       ? t("assigned_to_you")
       : t("assigned_to", { name: conversation.assignee_name || "—" });
+  } else if (conversation.status === "snoozed") {
+    assignee.textContent = t("snoozed_until", { time: formatFull(conversation.snoozed_until) });
   } else {
     assignee.textContent = conversation.status === "queued" ? t("unassigned") : "";
   }
 
   const open = conversation.status !== "closed";
+  const snoozed = conversation.status === "snoozed";
   takeButton.hidden = conversation.status !== "queued";
+  snoozeButton.hidden = !(open && !snoozed && canManage(conversation));
+  unsnoozeButton.hidden = !(snoozed && canManage(conversation));
   transferButton.hidden = !(open && canManage(conversation));
   closeButton.hidden = !(open && canManage(conversation));
   renderWindow(conversation);

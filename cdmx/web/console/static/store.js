@@ -25,8 +25,12 @@ export function isSupervisor() {
   return state.user.role === "supervisor" || state.user.role === "admin";
 }
 
+// Mine: assigned to me, or snoozed by me (listed after the others until it comes back).
 export function isMine(conversation) {
-  return conversation.status === "assigned" && conversation.assignee_id === state.user.id;
+  return (
+    (conversation.status === "assigned" || conversation.status === "snoozed") &&
+    conversation.assignee_id === state.user.id
+  );
 }
 
 export function inView(conversation, view) {
@@ -35,6 +39,8 @@ export function inView(conversation, view) {
   return isMine(conversation);
 }
 
+const snoozedLast = (conversation) => (conversation.status === "snoozed" ? 1 : 0);
+
 function activity(conversation) {
   return Date.parse(conversation.last_message_at || conversation.created_at || 0) || 0;
 }
@@ -42,7 +48,7 @@ function activity(conversation) {
 export function conversationsIn(view) {
   return [...state.conversations.values()]
     .filter((conversation) => inView(conversation, view))
-    .sort((a, b) => activity(b) - activity(a) || b.id - a.id);
+    .sort((a, b) => snoozedLast(a) - snoozedLast(b) || activity(b) - activity(a) || b.id - a.id);
 }
 
 export function putConversation(conversation) {
