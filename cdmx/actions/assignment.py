@@ -7,10 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import emit, wake
+from cdmx.actions.notes import add_timeline_line
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     CONVERSATIONS,
@@ -26,6 +27,7 @@ from cdmx.domain.events import (
     CONVERSATION_ASSIGNED,
     CONVERSATION_CLOSED,
     CONVERSATION_EVENTS,
+    CONVERSATION_REROUTED,
     CONVERSATION_SNOOZED,
     CONVERSATION_UPDATED,
     CONVERSATION_WOKEN,
@@ -33,8 +35,8 @@ from cdmx.domain.events import (
 from cdmx.domain.routing import CAPACITY_KEY, DEFAULT_CAPACITY, AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.conversations import audience_of, can_see, conversation_snapshot
-from cdmx.queries.messages import remember_user_names
-from cdmx.queries.queues import queue_of_channel
+from cdmx.queries.messages import remember_user_names, user_name
+from cdmx.queries.queues import all_queue_rules, queue_of_channel
 
 OPEN = (ConversationStatus.QUEUED, ConversationStatus.ASSIGNED, ConversationStatus.SNOOZED)
 MAX_SNOOZE = timedelta(days=365)
@@ -141,7 +143,7 @@ def routing_changes(
     agent_id = choose_agent(routing.candidates(conversation.queue_id), previous_agent_id=previous)
     if agent_id is None:
         return {}
-    routing.assigned(agent_id, None, now)
+    routing.assigned(agent_id, now)
     return {
         "assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now,
         "replied_at": None,
@@ -167,16 +169,11 @@ class _Routing:
     def candidates(self, queue_id: int | None) -> list[AgentLoad]:
         return [self.loads[agent_id] for agent_id in sorted(self.members.get(queue_id, ()))]
 
-    def assigned(self, agent_id: int, previous_id: int | None, now: datetime) -> None:
+    def assigned(self, agent_id: int, now: datetime) -> None:
         load = self.loads.get(agent_id)
         if load is not None:
             self.loads[agent_id] = replace(
                 load, open_conversations=load.open_conversations + 1, last_assigned_at=now
-            )
-        freed = self.loads.get(previous_id) if previous_id is not None else None
-        if freed is not None:
-            self.loads[freed.agent_id] = replace(
-                freed, open_conversations=max(0, freed.open_conversations - 1)
             )
 
     def returned(self, agent_id: int) -> None:
@@ -325,14 +322,10 @@ def _assign(
     # Leaving the queue: its members hear of it too, so it leaves their queue view.
     waited_with = (audience_of(session, conversation) or ()) if previous is None else ()
     routing: _Routing | None = session.info.get(_ROUTING)
-    if routing is not None:
-        routing.assigned(agent_id, previous, now)
-    conversation.assignee_id = agent_id
-    conversation.status = ConversationStatus.ASSIGNED
-    conversation.assigned_at = now
-    conversation.replied_at = None  # the new agent's customer waits for them
-    conversation.snoozed_until = None
-    session.flush()
+    if routing is not None and previous is not None:
+        if conversation.status == ConversationStatus.ASSIGNED:  # a snoozed one was not counted
+            routing.released(previous)
+    _assign_quietly(session, conversation, agent_id, now)
     emit_conversation(session, conversation, event, extra_audience=(previous, *waited_with))
 
 
@@ -343,14 +336,16 @@ def emit_conversation(
     *,
     extra_audience: tuple[int | None, ...] = (),
     snapshot: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> None:
     """Publish the conversation's snapshot (``snapshot`` when the caller has it, else read
-    fresh) to whoever may see it."""
+    fresh) to whoever may see it; ``fields``: the rest of the event's data."""
     audience: tuple[int | None, ...] | None = audience_of(session, conversation)
     if audience is not None:
         audience = (*audience, *extra_audience)
     event = CONVERSATION_EVENTS[type_].model_validate(
         {"conversation": snapshot or conversation_snapshot(session, conversation.id)}
+        | (fields or {})
     )
     emit(session, event, conversation_id=conversation.id, audience=audience)
 
@@ -448,19 +443,23 @@ def do_close_conversation(session: Session, user: User, conversation_id: int) ->
         return conversation
     if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
         raise Forbidden("not_your_conversation", "Only its agent or a supervisor can close it.")
+    _close(session, conversation, datetime.now(UTC), wait=False)
+    return conversation
+
+
+def _close(session: Session, conversation: Conversation, now: datetime, *, wait: bool) -> None:
     was_assigned = conversation.status == ConversationStatus.ASSIGNED
-    now = datetime.now(UTC)
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = now
     conversation.unread_count = 0
+    conversation.snoozed_until = None
     session.flush()
     emit_conversation(session, conversation, CONVERSATION_CLOSED)
     if was_assigned and conversation.assignee_id is not None:
         routing: _Routing | None = session.info.get(_ROUTING)
         if routing is not None:  # read before this close: count it
             routing.released(conversation.assignee_id)
-        do_assign_waiting(session, [conversation.assignee_id], now, wait=False)
-    return conversation
+        do_assign_waiting(session, [conversation.assignee_id], now, wait=wait)
 
 
 def do_mark_conversation_read(session: Session, user: User, conversation_id: int) -> None:
@@ -557,3 +556,107 @@ def _wake(session: Session, conversation: Conversation, now: datetime) -> None:
     # The agent it left, when it went back to its queue, hears of it too.
     gone = (snoozed_with,) if conversation.assignee_id != snoozed_with else ()
     emit_conversation(session, conversation, CONVERSATION_WOKEN, extra_audience=gone)
+
+
+def do_reroute_silent(session: Session, now: datetime, *, limit: int = 200) -> int:
+    """The timers' sweep for ``reroute_after_minutes``: a conversation whose customer has
+    waited that long since it was assigned without a reply from its agent goes to another
+    member with room, or back to its queue; with a line in its thread. How many moved."""
+    windows = {
+        rules.id: now - timedelta(minutes=rules.reroute_after_minutes)
+        for rules in all_queue_rules(session) if rules.reroute_after_minutes
+    }  # fmt: skip
+    if not windows:
+        return 0
+    silent = (
+        Conversation.status == ConversationStatus.ASSIGNED,
+        Conversation.replied_at.is_(None),
+        or_(*(
+            (Conversation.queue_id == queue_id) & (Conversation.assigned_at <= cutoff)
+            for queue_id, cutoff in windows.items()
+        )),
+    )  # fmt: skip
+    if session.execute(select(Conversation.id).where(*silent).limit(1)).first() is None:
+        return 0
+    routing = _routing(session)  # the lock before any row, as every router takes it
+    assert routing is not None
+    moved = session.scalars(
+        select(Conversation)
+        .where(*silent)
+        .order_by(Conversation.assigned_at, Conversation.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for conversation in moved:
+        previous = conversation.assignee_id
+        if previous is not None:
+            routing.released(previous)
+        others = [a for a in routing.candidates(conversation.queue_id) if a.agent_id != previous]
+        agent_id = choose_agent(others)
+        minutes = (now - (conversation.assigned_at or now)).total_seconds() // 60
+        if agent_id is not None:
+            _assign_quietly(session, conversation, agent_id, now)
+            line = (
+                f"Reasignada a {user_name(session, agent_id)}: sin respuesta en {minutes:.0f} min."
+            )
+        else:
+            conversation.assignee_id = None
+            conversation.status = ConversationStatus.QUEUED
+            session.flush()
+            line = f"De vuelta a la cola: sin respuesta en {minutes:.0f} min."
+        emit_conversation(
+            session, conversation, CONVERSATION_REROUTED, extra_audience=(previous,),
+            fields={"previous_assignee_id": previous},
+        )  # fmt: skip
+        add_timeline_line(session, conversation, line)
+    return len(moved)
+
+
+def _assign_quietly(
+    session: Session, conversation: Conversation, agent_id: int, now: datetime
+) -> None:
+    """Give a conversation to ``agent_id``, counting it in this transaction's routing
+    state; the caller emits the event and releases the previous agent's place."""
+    routing: _Routing | None = session.info.get(_ROUTING)
+    if routing is not None:
+        routing.assigned(agent_id, now)
+    conversation.assignee_id = agent_id
+    conversation.status = ConversationStatus.ASSIGNED
+    conversation.assigned_at = now
+    conversation.replied_at = None  # the new agent's customer waits for them
+    conversation.snoozed_until = None
+    session.flush()
+
+
+def do_auto_close(session: Session, now: datetime, *, limit: int = 200) -> int:
+    """The timers' sweep for ``auto_close_after_hours``: close the open conversations whose
+    customer has not written for that long, with a line in the thread. How many."""
+    windows = {
+        rules.id: (hours, now - timedelta(hours=hours))
+        for rules in all_queue_rules(session)
+        if (hours := rules.auto_close_after_hours)
+    }
+    if not windows:
+        return 0
+    quiet = (
+        Conversation.status.in_(OPEN),
+        or_(*(
+            (Conversation.queue_id == queue_id)
+            & (func.coalesce(Conversation.last_inbound_at, Conversation.created_at) <= cutoff)
+            for queue_id, (_hours, cutoff) in windows.items()
+        )),
+    )  # fmt: skip
+    if session.execute(select(Conversation.id).where(*quiet).limit(1)).first() is None:
+        return 0
+    _routing(session)  # closing frees places: the hand-over takes the lock first
+    closing = session.scalars(
+        select(Conversation).where(*quiet).order_by(Conversation.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()  # fmt: skip
+    for conversation in closing:
+        hours = windows[conversation.queue_id][0] if conversation.queue_id in windows else 0
+        add_timeline_line(
+            session, conversation, f"Cerrada automáticamente: el cliente no escribió en {hours} h."
+        )
+        _close(session, conversation, now, wait=True)
+    return len(closing)

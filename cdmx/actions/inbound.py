@@ -23,6 +23,7 @@ from cdmx.actions.contacts import (
 )
 from cdmx.actions.events import emit_message
 from cdmx.actions.media import do_register_inbound_media
+from cdmx.actions.replies import send_automatic
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     MESSAGES,
@@ -44,7 +45,7 @@ from cdmx.domain.states import (
     Direction,
 )
 from cdmx.queries.messages import user_name
-from cdmx.queries.queues import queue_of_channel
+from cdmx.queries.queues import business_zone, queue_of_channel, queue_rules
 from cdmx.queries.serialize import conversation_json
 from cdmx.whatsapp.payload import InboundMessage
 
@@ -70,9 +71,10 @@ def do_record_inbound_message(
 ) -> Message | None:
     """Store a customer's message in its conversation; None when it was already stored.
 
-    The hot path of the inbox: Core statements on the session's connection (eight for a new
-    customer, nine on PostgreSQL with routing's lock; seven for a known one; the events'
-    INSERT included; counted by tests/actions/test_inbound.py), the events' snapshots built
+    The hot path of the inbox: Core statements on the session's connection (nine for a new
+    customer, ten on PostgreSQL with routing's lock; eight for a known one; the events'
+    INSERT and the queues' rules, read once per transaction, included; counted by
+    tests/actions/test_inbound.py), the events' snapshots built
     from the values written rather than read back. The ``Message`` returned is detached (a
     snapshot of its row).
     """
@@ -126,6 +128,9 @@ def do_record_inbound_message(
         routed = routing_changes(session, conversation, now, new_contact=new_contact)
         changes.update(routed)
     # The customer wrote to a snoozed conversation: it comes back now.
+    automatic, closed_notice = _automatic_messages(session, conversation, inbound, created, now)
+    if closed_notice:
+        changes["closed_notice_at"] = now
     woken = conversation.status == ConversationStatus.SNOOZED
     snoozed_with = conversation.assignee_id
     if woken:
@@ -144,7 +149,32 @@ def do_record_inbound_message(
             snapshot=_snapshot(session, conversation, contact, channel, last_message))  # fmt: skip
     emit_message(session, conversation, message, MESSAGE_CREATED, snapshot=_snapshot(
         session, conversation, contact, channel, last_message))  # fmt: skip
+    for text in automatic:
+        send_automatic(session, conversation, text, now)
     return message
+
+
+def _automatic_messages(
+    session: Session,
+    conversation: Conversation,
+    inbound: InboundMessage,
+    created: bool,
+    now: datetime,
+) -> tuple[list[str], bool]:
+    """What the queue answers by itself, and whether that includes its closed message.
+    The greeting opens a new conversation; the closed message goes once per closed period
+    (``closed_notice_at`` remembers when it last went). A reaction, an edit or a system
+    notice is not the customer writing, and gets neither."""
+    rules = queue_rules(session, conversation.queue_id)
+    if rules is None or inbound.type in ANNOTATIONS or inbound.type == "system":
+        return [], False
+    texts = [rules.greeting_message] if created and rules.greeting_message else []
+    closed = bool(rules.closed_message) and rules.hours.closed_notice_due(
+        now, conversation.closed_notice_at, business_zone(session)
+    )
+    if closed and rules.closed_message:
+        texts.append(rules.closed_message)
+    return texts, closed
 
 
 def _snapshot(

@@ -43,3 +43,18 @@ def do_add_note(session: Session, user: User, conversation_id: int, text: str) -
     session.flush()
     emit_message(session, conversation, note, MESSAGE_CREATED)
     return note
+
+
+def add_timeline_line(session: Session, conversation: Conversation, text: str) -> Message:
+    """A line the product writes in a conversation's thread (re-routed on silence, closed
+    for silence): internal like a note, by no one; the console shows it as "Sistema"."""
+    line = Message(
+        channel_id=conversation.channel_id, conversation_id=conversation.id,
+        direction=Direction.INTERNAL, type=MessageType.TEXT, text=text, summary=text[:_SUMMARY],
+        status=MessageStatus.RECEIVED, author_id=None, payload={},
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(line)
+    session.flush()
+    emit_message(session, conversation, line, MESSAGE_CREATED)
+    return line

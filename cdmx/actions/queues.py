@@ -12,6 +12,7 @@ from cdmx.actions.assignment import do_assign_waiting, forget_routing
 from cdmx.db.tables import CHANNELS, QUEUE_MEMBERS, Channel, Queue, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.hours import BusinessHours, HoursError
+from cdmx.queries.queues import forget_queue_rules
 
 _TEXT_FIELDS = ("greeting_message", "closed_message")
 _TIMER_FIELDS = {"reroute_after_minutes": 7 * 24 * 60, "auto_close_after_hours": 90 * 24}
@@ -85,6 +86,7 @@ def _apply(session: Session, queue: Queue, fields: dict[str, Any]) -> None:
     if queue.id is None:
         session.add(queue)
     session.flush()
+    forget_queue_rules(session)
     if "number_ids" in fields:
         _set_numbers(session, queue, _ids(fields["number_ids"], "number_ids"))
     if "member_ids" in fields:

@@ -73,23 +73,9 @@ def do_send_message(
         changes.update(assignee_id=user.id, status=ConversationStatus.ASSIGNED, assigned_at=now)
     if outgoing.counts_as_message and (conversation.replied_at is None or "assigned_at" in changes):
         changes["replied_at"] = now  # the customer has an answer: not re-routed on silence
-    values = {
-        "channel_id": conversation.channel_id, "conversation_id": conversation.id,
-        "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,
-        "summary": outgoing.summary, "status": MessageStatus.QUEUED, "local_id": local_id,
-        "author_id": user.id, "payload": outgoing.payload(quoted), "created_at": now,
-    }  # fmt: skip
-    message_id = connection.execute(_INSERT_REPLY, values).scalar_one()
-    message = Message(
-        id=message_id, wamid=None, status_at=None, sent_at=None, error_code=None,
-        error_title=None, error_details=None, **values,
-    )  # fmt: skip
-    connection.execute(_INSERT_OUTBOX, {
-        "message_id": message_id, "conversation_id": conversation.id,
-        "channel_id": conversation.channel_id, "next_attempt_at": now, "created_at": now,
-    })  # fmt: skip
+    message = _enqueue(session, conversation, outgoing, user.id, now, local_id, quoted)
     if outgoing.counts_as_message:
-        changes.update(last_message_at=now, last_message_id=message_id)
+        changes.update(last_message_at=now, last_message_id=message.id)
     if changes:
         update_conversation(session, conversation, **changes)
     if attach is not None:
@@ -97,6 +83,47 @@ def do_send_message(
     emit_message(session, conversation, message, MESSAGE_CREATED)
     wake(session, "outbox")
     return message
+
+
+def send_automatic(
+    session: Session, conversation: Conversation, text: str, now: datetime
+) -> Message:
+    """A message the product sends by itself (a queue's greeting or closed message):
+    through the outbox like any reply, authored by no one (shown as "Sistema"), not an
+    answer from the agent (re-routing on silence still waits for theirs)."""
+    message = _enqueue(session, conversation, build_text(text), None, now, None, None)
+    update_conversation(session, conversation, last_message_at=now, last_message_id=message.id)
+    emit_message(session, conversation, message, MESSAGE_CREATED)
+    wake(session, "outbox")
+    return message
+
+
+def _enqueue(
+    session: Session,
+    conversation: Conversation,
+    outgoing: Outgoing,
+    author_id: int | None,
+    now: datetime,
+    local_id: str | None,
+    quoted: str | None,
+) -> Message:
+    """The outbound message (queued) and its outbox row."""
+    connection = session.connection()
+    values = {
+        "channel_id": conversation.channel_id, "conversation_id": conversation.id,
+        "direction": Direction.OUTBOUND, "type": outgoing.type, "text": outgoing.text,
+        "summary": outgoing.summary, "status": MessageStatus.QUEUED, "local_id": local_id,
+        "author_id": author_id, "payload": outgoing.payload(quoted), "created_at": now,
+    }  # fmt: skip
+    message_id = connection.execute(_INSERT_REPLY, values).scalar_one()
+    connection.execute(_INSERT_OUTBOX, {
+        "message_id": message_id, "conversation_id": conversation.id,
+        "channel_id": conversation.channel_id, "next_attempt_at": now, "created_at": now,
+    })  # fmt: skip
+    return Message(
+        id=message_id, wamid=None, status_at=None, sent_at=None, error_code=None,
+        error_title=None, error_details=None, **values,
+    )  # fmt: skip
 
 
 _FOR_REPLY = (

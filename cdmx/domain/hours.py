@@ -161,6 +161,19 @@ class BusinessHours:
                     return start
         return None
 
+    def closed_notice_due(
+        self, moment: datetime, last_notice: datetime | None, zone: ZoneInfo
+    ) -> bool:
+        """Whether a customer writing at ``moment`` gets the closed message: the business is
+        closed and it was not already sent in this closed period (``last_notice`` is when
+        it last was). Two closed moments are in the same period when the same opening ends
+        both."""
+        if self.is_open(moment, zone):
+            return False
+        if last_notice is None or self.is_open(last_notice, zone):
+            return True
+        return self.next_opening(last_notice, zone) != self.next_opening(moment, zone)
+
     def open_seconds(self, start: datetime, end: datetime, zone: ZoneInfo) -> float:
         """How many of the seconds between ``start`` and ``end`` fall in business hours."""
         if end <= start:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import CHANNELS, QUEUE_MEMBERS, QUEUES, Channel, Queue
-from cdmx.domain.hours import BusinessHours
+from cdmx.domain.hours import BusinessHours, HoursError
 
 _DEFAULT_KEY = "default_queue_id"
 _DEFAULT_QUEUE = select(QUEUES.c.id).where(QUEUES.c.is_default.is_(True))
@@ -28,6 +29,66 @@ def default_queue_id(session: Session) -> int | None:
 def queue_of_channel(session: Session, channel: Channel) -> int | None:
     """The queue a number's new conversations join: its own, else the default one."""
     return channel.queue_id if channel.queue_id is not None else default_queue_id(session)
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    """What a queue does by itself: its hours, automatic messages and timers."""
+
+    id: int
+    hours: BusinessHours
+    greeting_message: str | None
+    closed_message: str | None
+    reroute_after_minutes: int | None
+    auto_close_after_hours: int | None
+
+
+ZONE_KEY = "business_zone"  # the sessions' CDMX_TIMEZONE, set by cdmx.app
+_MEXICO_CITY = ZoneInfo("America/Mexico_City")
+
+
+def business_zone(session: Session) -> ZoneInfo:
+    zone: ZoneInfo = session.info.get(ZONE_KEY, _MEXICO_CITY)
+    return zone
+
+
+_RULES_KEY = "queue_rules"
+_RULES = select(
+    QUEUES.c.id, QUEUES.c.hours, QUEUES.c.greeting_message, QUEUES.c.closed_message,
+    QUEUES.c.reroute_after_minutes, QUEUES.c.auto_close_after_hours,
+)  # fmt: skip
+
+
+def queue_rules(session: Session, queue_id: int | None) -> QueueRules | None:
+    """A queue's rules, read once per transaction for every queue (a handful of rows): an
+    inbox batch reads them once whatever the number of messages."""
+    return None if queue_id is None else _rules(session).get(queue_id)
+
+
+def all_queue_rules(session: Session) -> list[QueueRules]:
+    return list(_rules(session).values())
+
+
+def _rules(session: Session) -> dict[int, QueueRules]:
+    rules: dict[int, QueueRules] | None = session.info.get(_RULES_KEY)
+    if rules is None:
+        rules = {}
+        for row in session.connection().execute(_RULES):
+            try:
+                hours = BusinessHours.from_json(row.hours)
+            except HoursError:  # stored by hand, bypassing the API: treated as always open
+                hours = BusinessHours()
+            rules[row.id] = QueueRules(
+                row.id, hours, row.greeting_message or None, row.closed_message or None,
+                row.reroute_after_minutes, row.auto_close_after_hours,
+            )  # fmt: skip
+        session.info[_RULES_KEY] = rules
+    return rules
+
+
+def forget_queue_rules(session: Session) -> None:
+    """A queue changed in this transaction: read the rules again next time."""
+    session.info.pop(_RULES_KEY, None)
 
 
 def queues_json(

@@ -377,3 +377,28 @@ def test_overlaps_and_loose_forms_are_refused_as_hours_errors(value: Any, field:
     with pytest.raises(HoursError) as refused:
         BusinessHours.from_json(value)
     assert field in str(refused.value)
+
+
+def test_the_closed_message_goes_once_per_closed_period() -> None:
+    weekdays = BusinessHours.from_json(
+        hours_json(**{day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")})
+    )
+    friday_night, saturday = local(FRIDAY, 20), local(SATURDAY, 11)
+    monday_night = local(ORDINARY_MONDAY, 19)
+    # Open: never. Closed and never told: yes.
+    assert not weekdays.closed_notice_due(local(FRIDAY, 10), None, ZONE)
+    assert weekdays.closed_notice_due(friday_night, None, ZONE)
+    # The whole weekend is one closed period (it ends Monday at 9:00): told once.
+    assert not weekdays.closed_notice_due(saturday, friday_night, ZONE)
+    # Monday night is the next period: told again.
+    assert weekdays.closed_notice_due(monday_night, saturday, ZONE)
+    # A notice sent while open (the hours changed since) does not count.
+    assert weekdays.closed_notice_due(friday_night, local(FRIDAY, 10), ZONE)
+
+
+def test_a_queue_that_never_opens_sends_its_closed_message_once() -> None:
+    never = BusinessHours.from_json(hours_json())
+    first = local(FRIDAY, 10)
+    assert never.closed_notice_due(first, None, ZONE)
+    assert not never.closed_notice_due(first + timedelta(days=30), first, ZONE)
+    assert not BusinessHours().closed_notice_due(first, None, ZONE)  # always open

@@ -209,8 +209,22 @@ function renderNote(message) {
   return node;
 }
 
+// A line the product itself wrote in the thread (re-routed, closed for silence): internal,
+// by no one, shown like WhatsApp's own notices.
+function renderTimeline(message) {
+  const node = element("div", "system-notice timeline-line");
+  if (message.id != null) node.dataset.id = String(message.id);
+  node.dataset.type = "timeline";
+  const text = element("span", null, `${t("system_author")} · ${message.text || ""}`);
+  text.title = formatFull(message.created_at);
+  node.append(text);
+  return node;
+}
+
 function renderMessage(message, notes) {
-  if (message.direction === "internal") return renderNote(message);
+  if (message.direction === "internal") {
+    return message.author ? renderNote(message) : renderTimeline(message);
+  }
   if (message.type === "system") return renderSystem(message);
   const node = element("div", `message ${message.direction === "inbound" ? "inbound" : "outbound"}`);
   if (message.id != null) node.dataset.id = String(message.id);
@@ -222,6 +236,9 @@ function renderMessage(message, notes) {
   const bubble = element("div", "bubble");
   if (message.direction === "outbound" && message.author && message.author.id !== state.user.id) {
     bubble.append(element("p", "message-author", message.author.name));
+  } else if (message.direction === "outbound" && !message.author) {
+    // A queue's greeting or closed message: sent by the product, not by an agent.
+    bubble.append(element("p", "message-author automatic", t("system_author")));
   }
   const forwarded = forwardedNode(message.context);
   if (forwarded) bubble.append(forwarded);
