@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-search clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-search bench-routing clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,15 @@ bench-search: $(VENV)/.installed
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  $(BIN)/python scripts/bench_search.py --db $(PG_SERVER_URL) $(SEARCH_ARGS); \
 	else echo "bench-search: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
+
+# Routing with 500 agents and 50,000 open conversations, and the inbox list over 100,000
+# (docs/capacity.md), SQLite then PostgreSQL (a scratch database cdmx_bench_routing).
+ROUTING_ARGS ?=
+bench-routing: $(VENV)/.installed
+	$(BIN)/python scripts/bench_routing.py $(ROUTING_ARGS)
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  $(BIN)/python scripts/bench_routing.py --db $(PG_SERVER_URL) $(ROUTING_ARGS); \
+	else echo "bench-routing: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
 
 clean:
 	rm -rf $(VENV) .test-services test-artifacts .pytest_cache

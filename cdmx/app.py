@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -27,10 +28,12 @@ from cdmx.aws.sns import SnsVerifier
 from cdmx.db.engine import Database
 from cdmx.domain.routing import CAPACITY_KEY
 from cdmx.domain.sealing import Sealer
+from cdmx.queries.queues import ZONE_KEY
 from cdmx.realtime.bus import EventBus
 from cdmx.realtime.doorbell import Doorbell
 from cdmx.realtime.feed import EventFeed
 from cdmx.realtime.notify import Listener
+from cdmx.realtime.presence import Presence
 from cdmx.settings import Settings
 from cdmx.storage import build_store
 from cdmx.web import health, webhooks
@@ -46,9 +49,11 @@ from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
 from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
+from cdmx.workers.presence import run_presence
 from cdmx.workers.routing import run_routing
 from cdmx.workers.runner import Workers
 from cdmx.workers.templates import run_template_sync, sync_all_templates
+from cdmx.workers.timers import run_timers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "console" / "static"
@@ -99,7 +104,10 @@ def build_runtime(
     sealer = Sealer(settings.secret_key or "demo")
     store = build_store(settings)
     # Every session can sign media links for snapshots and knows the default capacity.
-    session_info = {"media_urls": store.url, CAPACITY_KEY: settings.agent_capacity}
+    session_info = {
+        "media_urls": store.url, CAPACITY_KEY: settings.agent_capacity,
+        ZONE_KEY: ZoneInfo(settings.timezone),
+    }  # fmt: skip
     db = Database(settings.database_url, session_info=session_info)
     # The workers get their own connection pool: under a burst of webhooks the request
     # threads would otherwise hold every connection and starve the inbox processor.
@@ -131,7 +139,14 @@ def build_runtime(
     inbox_writer = InboxWriter(db)
     workers = Workers(
         worker_db, sender,
-        woken={"media": fetcher.run, "routing": functools.partial(run_routing, worker_db)},
+        woken={
+            "media": fetcher.run,
+            "routing": functools.partial(run_routing, worker_db),
+            "presence": functools.partial(
+                run_presence, worker_db, settings.presence_timeout_seconds
+            ),
+            "timers": functools.partial(run_timers, worker_db),
+        },
         periodic=[sync_templates] if settings.business_account_id else [],
         inbox_threads=settings.inbox_threads, webhooks_waiting=inbox_writer.waiting,
     )  # fmt: skip
@@ -147,6 +162,7 @@ def build_runtime(
         inbox_writer=inbox_writer,
         sync_templates=functools.partial(sync_all_templates, db, graph, settings),
         sns_verifier=SnsVerifier(certificate_fetcher(sns_transport)),
+        presence=Presence(worker_db),
         sns_transport=sns_transport,
     )
     return Runtime(services, worker_db, workers)
@@ -223,6 +239,7 @@ async def _lifespan(
     await services.inbox_writer.start()
     feed_stop = asyncio.Event()
     feed_task = asyncio.create_task(services.feed.run(feed_stop))
+    presence_task = asyncio.create_task(services.presence.run(feed_stop))
     if listener is not None:
         listener.start()
     if run_workers:
@@ -236,6 +253,8 @@ async def _lifespan(
         feed_stop.set()
         services.feed.wake()
         await feed_task
+        services.presence.wake()
+        await presence_task
         if listener is not None:
             await asyncio.to_thread(listener.stop)
         await services.graph.aclose()

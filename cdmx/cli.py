@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cdmx.commands import channels, demo, migrate, serve, users
+from cdmx.commands import channels, demo, migrate, queues, serve, users
 from cdmx.settings import SettingsError
 
 
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.register(sub)
     migrate.register(sub)
     users.register(sub)
+    queues.register(sub)
     channels.register(sub)
 
     from cdmx.aws.cli import register as register_aws

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     read_receipts: bool = Field(True, alias="CDMX_READ_RECEIPTS")
     inbox_threads: int = Field(3, alias="CDMX_INBOX_THREADS", ge=1, le=32)
     agent_capacity: int = Field(DEFAULT_CAPACITY, alias="CDMX_AGENT_CAPACITY", ge=1, le=1000)
+    # At least twice the streams' 30-second touch, so an open tab is never taken for gone.
+    presence_timeout_seconds: int = Field(
+        120, alias="CDMX_PRESENCE_TIMEOUT_SECONDS", ge=60, le=86400
+    )
     media_retention_days: int = Field(0, alias="CDMX_MEDIA_RETENTION_DAYS", ge=0)
     s3_endpoint_url: str = Field("", alias="S3_ENDPOINT_URL")
     demo: bool = Field(False, alias="CDMX_DEMO")

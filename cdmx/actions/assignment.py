@@ -92,7 +92,7 @@ def open_conversation(
     values = {
         "channel_id": channel_id, "contact_id": contact_id,
         "status": ConversationStatus.QUEUED, "created_at": now, "unread_count": 0,
-        "queue_id": queue_id,
+        "queue_id": queue_id, "last_message_at": now,  # never null: the inbox's order
     }  # fmt: skip
     inserted = connection.execute(_INSERT[connection.dialect.name], values).first()
     if inserted is not None:
@@ -220,8 +220,9 @@ def _routing(session: Session, *, wait: bool = True) -> _Routing | None:
     return routing
 
 
+# count(*), not count(id): an index-only scan of ix_conversations_assignee_status.
 _OPEN_COUNT = (
-    select(func.count(CONVERSATIONS.c.id))
+    select(func.count())
     .where(CONVERSATIONS.c.assignee_id == User.id, CONVERSATIONS.c.status == "assigned")
     .correlate(User)
     .scalar_subquery()
@@ -357,6 +358,15 @@ def _load(session: Session, conversation_id: int) -> Conversation:
     return conversation
 
 
+def _check_may_manage(session: Session, user: User, conversation: Conversation, verb: str) -> None:
+    """Its agent (or, while it waits, an agent of its queue), a supervisor of its queue, or
+    an admin may transfer or close a conversation."""
+    if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
+        raise Forbidden("not_your_conversation", f"Only its agent or a supervisor can {verb} it.")
+    if not can_see(session, user, conversation):
+        raise Forbidden("not_your_queue", "This conversation is in a queue you are not in.")
+
+
 def do_take_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
     """An agent takes a queued conversation for themself."""
     conversation = _load(session, conversation_id)
@@ -385,8 +395,7 @@ def do_transfer_conversation(
     conversation = _load(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
-    if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
-        raise Forbidden("not_your_conversation", "Only its agent or a supervisor can transfer it.")
+    _check_may_manage(session, user, conversation, "transfer")
     target = session.get(User, agent_id)
     if target is None or not target.is_active:
         raise Invalid("unknown_agent", f"No active agent {agent_id}.")
@@ -407,8 +416,7 @@ def do_transfer_to_queue(
     conversation = _load(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
-    if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
-        raise Forbidden("not_your_conversation", "Only its agent or a supervisor can transfer it.")
+    _check_may_manage(session, user, conversation, "transfer")
     if session.get(Queue, queue_id) is None:
         raise Invalid("unknown_queue", f"No queue {queue_id}.")
     previous = conversation.assignee_id
@@ -441,8 +449,7 @@ def do_close_conversation(session: Session, user: User, conversation_id: int) ->
     conversation = _load(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         return conversation
-    if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
-        raise Forbidden("not_your_conversation", "Only its agent or a supervisor can close it.")
+    _check_may_manage(session, user, conversation, "close")
     _close(session, conversation, datetime.now(UTC), wait=False)
     return conversation
 

@@ -108,7 +108,9 @@ def do_record_inbound_message(
     # A reaction, edit or deletion changes an earlier bubble; it is not a new message to
     # read, nor the conversation's last message, but it does keep the window open.
     if inbound.type not in ANNOTATIONS:
-        last = conversation.last_message_at
+        # (A conversation's last_message_at starts as its opening time, for the inbox's
+        # index; it has a last message only once last_message_id is set.)
+        last = conversation.last_message_at if conversation.last_message_id else None
         # Meta's timestamps have one-second resolution while ours have microseconds, so a
         # reply stored a moment ago can look "newer" than the customer's answer to it; only
         # a message clearly older (a late redelivery) leaves the last message alone.

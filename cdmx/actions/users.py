@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from cdmx.actions.events import emit
 from cdmx.actions.queues import replace_memberships
 from cdmx.db.tables import QUEUE_MEMBERS, Conversation, Queue, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
-from cdmx.domain.events import AgentUpdated
+from cdmx.domain.events import AgentUpdated, UserUpdated
 from cdmx.domain.passwords import MIN_LENGTH, hash_password
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.queues import default_queue_id, member_queue_ids
@@ -27,16 +28,19 @@ def do_create_user(
     email: str,
     name: str,
     role: str,
-    password: str,
+    password: str | None,
     capacity: int | None = None,
     queue_ids: list[int] | None = None,
 ) -> User:
     """Create a console user with an argon2 password hash, in ``queue_ids`` (by default
-    the default queue)."""
+    the default queue). Without a ``password`` nobody can sign in as them until they
+    choose one through a sign-in link (``cdmx.web.bearer``)."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise Invalid("invalid_email", f"'{email}' is not an e-mail address.")
     _check_role(role)
+    if password is None:
+        password = secrets.token_urlsafe(32)  # known to no one
     _check_password(password)
     _check_capacity(capacity)
     if session.scalar(select(User.id).where(User.email == email)):
@@ -52,6 +56,7 @@ def do_create_user(
         default = default_queue_id(session)
         queue_ids = [] if default is None else [default]
     _set_queues(session, user, queue_ids)
+    emit_user_updated(session, user)
     return user
 
 
@@ -59,7 +64,7 @@ def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
     """An admin changes a user: ``name``, ``role``, ``capacity``, ``queue_ids``,
     ``active``, ``password``. Raising capacity or adding queues hands waiting
     conversations over at once; deactivating ends the user's sessions and tokens (every
-    request checks) and sets them offline."""
+    request checks) and open event streams (``user.updated``), and sets them offline."""
     user = session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound("user_not_found", f"No user {user_id}.")
@@ -89,7 +94,16 @@ def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
     if more_room and user.is_active and user.availability == Availability.AVAILABLE:
         do_assign_waiting(session, [user.id], datetime.now(UTC))
     emit(session, AgentUpdated.model_validate({"agent": agent_json(session, user)}))
+    emit_user_updated(session, user)
     return user
+
+
+def emit_user_updated(session: Session, user: User) -> None:
+    """``user.updated`` with the user's snapshot: to admins (every stream shows it to them,
+    cdmx.realtime.sse.visible_to) and to that user, whose streams end if deactivated."""
+    shown = user_json(session, [user])[0]
+    del shown["availability"]  # agent.updated carries it, to everyone
+    emit(session, UserUpdated.model_validate({"user": shown}), audience=[user.id])
 
 
 def user_json(session: Session, users: list[User]) -> list[dict[str, Any]]:
@@ -170,6 +184,10 @@ def do_set_availability(session: Session, user_id: int, availability: str) -> Us
     if user.availability == availability:
         return user
     user.availability = availability
+    if availability != Availability.OFFLINE:
+        # Being here counts as being seen: the presence sweep gives them the whole timeout
+        # for a tab to open (cdmx/realtime/presence.py).
+        user.last_seen_at = datetime.now(UTC)
     session.flush()
     if availability == Availability.AVAILABLE:
         do_assign_waiting(session, [user.id], datetime.now(UTC))

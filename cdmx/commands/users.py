@@ -19,7 +19,12 @@ def register(subparsers: Any) -> None:
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=("admin", "supervisor", "agent"), default="agent")
-    create.add_argument("--password", help="prompted for when not given")
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument("--password", help="prompted for when neither this nor --link is given")
+    secret.add_argument(
+        "--link", action="store_true",
+        help="no password: print a one-time link (72 h) for the user to choose their own",
+    )  # fmt: skip
     create.add_argument("--capacity", type=int, help="default: CDMX_AGENT_CAPACITY")
     create.set_defaults(func=_users_create)
 
@@ -37,6 +42,12 @@ def register(subparsers: Any) -> None:
     deactivate.add_argument("email")
     deactivate.set_defaults(func=_users_deactivate)
 
+    link = users_sub.add_parser(
+        "sign-in-link", help="print a one-time link for a user to choose a new password"
+    )
+    link.add_argument("email")
+    link.set_defaults(func=_users_sign_in_link)
+
     password = users_sub.add_parser("set-password", help="set a user's password")
     password.add_argument("email")
     password.add_argument("--password", help="prompted for when not given")
@@ -47,9 +58,11 @@ def _users_create(args: argparse.Namespace) -> int:
     from cdmx.actions.users import do_create_user
 
     settings = load_settings()  # a wrong setting is said before the password is asked
-    password = args.password if args.password is not None else _ask_password()
-    if password is None:
-        return 1
+    password = None
+    if not args.link:
+        password = args.password if args.password is not None else _ask_password()
+        if password is None:
+            return 1
 
     def create(session: Any) -> None:
         user = do_create_user(
@@ -57,8 +70,36 @@ def _users_create(args: argparse.Namespace) -> int:
             capacity=args.capacity,
         )  # fmt: skip
         print(f"created {user.role} {user.email} (id {user.id})")
+        if args.link:
+            _print_link(settings, user)
 
     return _in_session(create, write=True, settings=settings)
+
+
+def _users_sign_in_link(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from cdmx.db.tables import User
+    from cdmx.domain.errors import NotFound
+
+    settings = load_settings()
+
+    def issue(session: Any) -> None:
+        user = session.scalar(select(User).where(User.email == args.email.strip().lower()))
+        if user is None or not user.is_active:
+            raise NotFound("user_not_found", f"There is no active user {args.email}.")
+        _print_link(settings, user)
+
+    return _in_session(issue, write=False, settings=settings)
+
+
+def _print_link(settings: Settings, user: Any) -> None:
+    """The link, and until when it works: give it to the user, it is shown only now."""
+    from cdmx.web.bearer import TokenSigner, sign_in_link
+
+    link = sign_in_link(TokenSigner(settings.secret_key), settings.base_url, user)
+    print(f"sign-in link (works once, until {link['sign_in_link_expires_at']}):")
+    print(link["sign_in_link"])
 
 
 def _ask_password() -> str | None:

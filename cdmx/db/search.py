@@ -29,7 +29,6 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
-    or_,
     select,
     table,
     text,
@@ -37,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
-from cdmx.db.tables import Conversation, Message, QueueMember
+from cdmx.db.tables import Conversation, Message
 from cdmx.domain.errors import ActionError
 
 # What migration 0006 makes outside cdmx/db/tables.py: FTS5's table and its shadow tables
@@ -84,29 +83,21 @@ def search_messages(
     session: Session,
     query: SearchQuery,
     *,
-    assignee_or_queue: int | None = None,
+    visible: ColumnElement[bool] | None = None,
     before_id: int | None = None,
     limit: int = 50,
 ) -> list[Message]:
-    """Messages matching ``query``, newest first. ``assignee_or_queue``: only conversations
-    assigned to that user or waiting in one of their queues (an agent's view); None: every
-    conversation."""
+    """Messages matching ``query``, newest first. ``visible``: only conversations meeting
+    this condition (who may see them, ``cdmx.queries.conversations.visible_condition``);
+    None: every conversation."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
         statement, order = _sqlite_matches(query, before_id)
     else:
         statement, order = _postgresql_matches(query, before_id)
-    if assignee_or_queue is not None:
+    if visible is not None:
         statement = statement.join(Conversation, Conversation.id == Message.conversation_id)
-        statement = statement.where(
-            or_(
-                Conversation.assignee_id == assignee_or_queue,
-                Conversation.assignee_id.is_(None)
-                & Conversation.queue_id.in_(
-                    select(QueueMember.queue_id).where(QueueMember.user_id == assignee_or_queue)
-                ),
-            )
-        )
+        statement = statement.where(visible)
     if sqlite:
         ids = list(session.scalars(statement.order_by(order.desc()).limit(limit)))
     else:

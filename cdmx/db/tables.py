@@ -163,6 +163,9 @@ class Conversation(Base):
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
         Index("ix_conversations_assignee_assigned", "assignee_id", "assigned_at"),
         Index("ix_conversations_status_last", "status", "last_message_at"),
+        # The inbox lists, newest activity first: everything, and one queue's.
+        Index("ix_conversations_recent", "last_message_at", "id"),
+        Index("ix_conversations_queue_recent", "queue_id", "last_message_at", "id"),
         # A queue's waiting conversations, oldest first.
         Index("ix_conversations_queue_status", "queue_id", "status", "created_at"),
     )

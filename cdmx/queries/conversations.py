@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cdmx.db.tables import Channel, Contact, Conversation, Message, QueueMember, User
@@ -64,15 +64,30 @@ def conversations_by_id(session: Session, ids: Iterable[int]) -> dict[int, dict[
 
 
 def sees_everything(user: User) -> bool:
-    return user.role in (Role.SUPERVISOR, Role.ADMIN)
+    """Admins see every conversation; everyone else sees by queue."""
+    return user.role == Role.ADMIN
 
 
 def can_see(session: Session, user: User, conversation: Conversation) -> bool:
-    """Agents see their own conversations and the waiting ones of their queues;
-    supervisors and admins see all."""
+    """Admins see all; supervisors every conversation of their queues; agents their own
+    and the waiting ones of their queues. Anyone sees a conversation assigned to them."""
     if sees_everything(user) or conversation.assignee_id == user.id:
         return True
-    return conversation.assignee_id is None and conversation.queue_id in queues_of(session, user)
+    if user.role != Role.SUPERVISOR and conversation.assignee_id is not None:
+        return False
+    return conversation.queue_id in queues_of(session, user)
+
+
+def visible_condition(user: User) -> ColumnElement[bool] | None:
+    """``can_see`` as a condition on Conversation, for a query; None: no condition (admins)."""
+    if sees_everything(user):
+        return None
+    if user.role == Role.SUPERVISOR:
+        return or_(Conversation.assignee_id == user.id, in_queues_of(user.id))
+    return or_(
+        Conversation.assignee_id == user.id,
+        Conversation.assignee_id.is_(None) & in_queues_of(user.id),
+    )
 
 
 def queues_of(session: Session, user: User) -> frozenset[int]:
@@ -88,8 +103,10 @@ _QUEUES_OF = select(QueueMember.queue_id).where(QueueMember.user_id == bindparam
 
 def audience_of(session: Session, conversation: Conversation) -> tuple[int, ...] | None:
     """Who hears of a conversation's events: its agent; while it waits, the members of its
-    queue (read once per transaction); supervisors and admins hear everything anyway.
-    None (everyone) only for a conversation from before queues, which has none."""
+    queue (read once per transaction). Admins hear everything anyway, and a supervisor's
+    stream adds the events of their queues' conversations (``cdmx.realtime.visibility``),
+    so this costs no statement for an assigned conversation. None (everyone) only for a
+    conversation from before queues, which has none."""
     if conversation.assignee_id is not None:
         return (conversation.assignee_id,)
     if conversation.queue_id is None:
@@ -140,19 +157,16 @@ def list_conversations(
     query = _base()
     if view == "mine":
         query = query.where(Conversation.assignee_id == user.id)
-        if status is None:
-            query = query.where(Conversation.status == ConversationStatus.ASSIGNED)
+        if status is None:  # what they hold: open, and the ones they snoozed
+            query = query.where(
+                Conversation.status.in_((ConversationStatus.ASSIGNED, ConversationStatus.SNOOZED))
+            )
     elif view == "queue":
         query = query.where(Conversation.status == ConversationStatus.QUEUED)
         if not sees_everything(user):
             query = query.where(in_queues_of(user.id))
-    elif not sees_everything(user):
-        query = query.where(
-            or_(
-                Conversation.assignee_id == user.id,
-                Conversation.assignee_id.is_(None) & in_queues_of(user.id),
-            )
-        )
+    elif (visible := visible_condition(user)) is not None:
+        query = query.where(visible)
     if status is not None:
         query = query.where(Conversation.status == status)
     if assignee_id is not None:
@@ -162,6 +176,8 @@ def list_conversations(
     if queue_id is not None:
         query = query.where(Conversation.queue_id == queue_id)
     query = query.order_by(
-        Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()
+        # never null (set when opened): both databases walk ix_conversations_recent
+        Conversation.last_message_at.desc(),
+        Conversation.id.desc(),
     ).limit(limit)
     return [_json(row) for row in session.execute(query)]

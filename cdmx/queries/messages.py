@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.db.search import SearchQuery, search_messages
 from cdmx.db.tables import Channel, Message, User
-from cdmx.queries.conversations import conversations_by_id, sees_everything
+from cdmx.queries.conversations import conversations_by_id, visible_condition
 from cdmx.queries.media import message_media, page_media
 from cdmx.queries.serialize import message_json
 from cdmx.whatsapp.content import message_content
@@ -80,10 +80,9 @@ def search_page(
 ) -> dict[str, Any]:
     """A page of messages matching ``query`` that ``user`` may see, newest first, each with
     its conversation; ``next_before`` continues while more match."""
-    scope = None if sees_everything(user) else user.id
     # One more than the page: the page is the last when it is not there.
     found = search_messages(
-        session, query, assignee_or_queue=scope, before_id=before_id, limit=limit + 1
+        session, query, visible=visible_condition(user), before_id=before_id, limit=limit + 1
     )
     page = found[:limit]
     next_before = page[-1].id if len(found) > limit else None

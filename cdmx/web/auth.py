@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import HTTPException, Request
 from sqlalchemy import select
 
+from cdmx.actions.users import do_set_availability
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
 from cdmx.domain.passwords import hash_password, verify_password
+from cdmx.domain.states import Availability
 from cdmx.web.services import services
 
 BEARER = {"WWW-Authenticate": "Bearer"}
@@ -41,6 +43,17 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         request.session["csrf"] = token
     return str(token)
+
+
+def sign_out(request: Request) -> None:
+    """End the console session; its user goes offline (routing gives them nothing more),
+    whatever other tabs they had open."""
+    user_id = request.session.get("uid")
+    request.session.clear()
+    if isinstance(user_id, int):
+        with services(request).db.write() as session:
+            if session.get(User, user_id) is not None:
+                do_set_availability(session, user_id, Availability.OFFLINE)
 
 
 def current_user(request: Request) -> User:

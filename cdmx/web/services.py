@@ -22,6 +22,7 @@ from cdmx.db.engine import Database
 from cdmx.domain.sealing import Sealer
 from cdmx.realtime.bus import EventBus
 from cdmx.realtime.feed import EventFeed
+from cdmx.realtime.presence import Presence
 from cdmx.settings import Settings
 from cdmx.storage.base import MediaStore
 from cdmx.web.bearer import TokenSigner
@@ -44,6 +45,7 @@ class Services:
     inbox_writer: InboxWriter  # webhook bodies, one transaction per batch
     sync_templates: TemplateSync  # the template worker's sync, injected (web never imports it)
     sns_verifier: SnsVerifier  # caches SNS certificates for the app's lifetime
+    presence: Presence  # this instance's open event streams, per user
     sns_transport: httpx.AsyncBaseTransport | None = None  # SNS's HTTP; a test's mock
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set as shutdown starts
     background: set[asyncio.Task[Any]] = field(default_factory=set)  # courtesy calls in flight

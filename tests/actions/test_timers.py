@@ -22,11 +22,13 @@ def lines(db: Database, conversation_id: int) -> list[str]:
     with db.read() as session:
         return list(
             session.scalars(
-                select(Message.text).where(
+                select(Message.text)
+                .where(
                     Message.conversation_id == conversation_id,
                     Message.direction == "internal",
                     Message.author_id.is_(None),
-                ).order_by(Message.id)
+                )
+                .order_by(Message.id)
             )
         )
 

@@ -48,3 +48,25 @@ def test_refusals_are_one_line_and_exit_1(
     assert "There is no user nadie@example.mx" in capsys.readouterr().err
     assert main(["users", "update", "nadie@example.mx", "--capacity", "muchas"]) == 1
     assert "--capacity" in capsys.readouterr().err
+
+
+def test_a_user_created_with_a_link_gets_a_one_time_link_and_no_usable_password(
+    environment: None, db: Database, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cdmx.web.bearer import TokenSigner, still_bound
+
+    email = "rosa@example.mx"
+    assert main(["users", "create", "--email", email, "--name", "Rosa", "--link"]) == 0
+    out = capsys.readouterr().out
+    link = out.strip().splitlines()[-1]
+    assert link.startswith(f"{settings.base_url.rstrip('/')}/welcome/"), out
+    data = TokenSigner(settings.secret_key).check_link(link.rsplit("/", 1)[1])
+    assert data is not None and still_bound(user(db, email), data)
+    # Another link for the same user, and a clear refusal for nobody.
+    assert main(["users", "sign-in-link", email]) == 0
+    assert "/welcome/" in capsys.readouterr().out
+    assert main(["users", "sign-in-link", "nadie@example.mx"]) == 1
+    assert "There is no active user nadie@example.mx" in capsys.readouterr().err
+    # Setting a password ends the links issued before.
+    assert main(["users", "set-password", email, "--password", "una clave larga"]) == 0
+    assert not still_bound(user(db, email), data)

@@ -20,7 +20,7 @@ async def events(request: Request, user: CurrentUser) -> StreamingResponse:
     last_event_id = int(raw) if raw.strip().isdigit() else None
     state = services(request)
     return StreamingResponse(
-        event_stream(state.feed, user, last_event_id, state.stopping),
+        event_stream(state.feed, user, last_event_id, state.stopping, state.presence),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

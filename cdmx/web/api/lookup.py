@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from cdmx.db.engine import Database
 from cdmx.db.search import SearchQuery
 from cdmx.db.tables import Contact, Conversation, User
 from cdmx.domain.errors import ActionError
 from cdmx.domain.identity import canonical_wa_id
-from cdmx.queries.conversations import can_see
+from cdmx.queries.conversations import can_see, visible_condition
 from cdmx.queries.messages import find_by_wamid, message_snapshot, search_page
 from cdmx.web.api.deps import DB, CurrentUser
 
@@ -52,8 +52,12 @@ def _by_wamid(user: User, db: Database, wamid: str) -> dict[str, Any]:
 
 @router.get("/contacts")
 def find_contacts(user: CurrentUser, db: DB, wa_id: str | None = None) -> dict[str, Any]:
-    """Contacts by wa_id (either Mexican form matches), or the 200 most recent."""
+    """Contacts by wa_id (either Mexican form matches), or the 200 most recent; only
+    those with a conversation the caller may see."""
     query = select(Contact)
+    visible = visible_condition(user)
+    if visible is not None:
+        query = query.where(exists().where(Conversation.contact_id == Contact.id, visible))
     if wa_id:
         wanted = canonical_wa_id(wa_id)
         query = query.where(or_(Contact.wa_id == wanted, Contact.wa_id == wa_id))

@@ -14,18 +14,11 @@ from cdmx.actions.channels import (
     do_set_channel_queue,
     do_set_channel_token,
 )
-from cdmx.db.tables import Channel, User
-from cdmx.domain.errors import Forbidden
-from cdmx.domain.states import Role
-from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.db.tables import Channel
+from cdmx.web.api.deps import DB, AdminUser, CurrentUser
 from cdmx.web.services import services
 
 router = APIRouter(tags=["numbers"])
-
-
-def _admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise Forbidden("admins_only", "Only an admin can change the connected numbers.")
 
 
 @router.get("/numbers")
@@ -46,9 +39,8 @@ class NewNumber(BaseModel):
 
 
 @router.post("/numbers", status_code=201)
-def add_number(body: NewNumber, request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
+def add_number(body: NewNumber, request: Request, user: AdminUser, db: DB) -> dict[str, Any]:
     """Connect another WhatsApp number; webhooks for it are routed by its phone_number_id."""
-    _admin(user)
     with db.write() as session:
         channel = do_add_channel(session, services(request).sealer, **body.model_dump())
         return channel_json(channel)
@@ -59,9 +51,8 @@ class NumberChanges(BaseModel):
 
 
 @router.patch("/numbers/{number_id}")
-def update_number(number_id: int, body: NumberChanges, user: CurrentUser, db: DB) -> dict[str, Any]:
+def update_number(number_id: int, body: NumberChanges, user: AdminUser, db: DB) -> dict[str, Any]:
     """Send a number's new conversations to another queue (open ones stay in theirs)."""
-    _admin(user)
     with db.write() as session:
         return channel_json(do_set_channel_queue(session, number_id, body.queue_id))
 
@@ -72,10 +63,9 @@ class NewToken(BaseModel):
 
 @router.put("/numbers/{number_id}/token")
 def replace_token(
-    number_id: int, body: NewToken, request: Request, user: CurrentUser, db: DB
+    number_id: int, body: NewToken, request: Request, user: AdminUser, db: DB
 ) -> dict[str, Any]:
     """Replace a number's token; paused sends resume with nothing lost."""
-    _admin(user)
     with db.write() as session:
         channel = do_set_channel_token(
             session, services(request).sealer, number_id, body.access_token

@@ -11,11 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from cdmx.actions.queues import do_create_queue, do_update_queue
-from cdmx.db.tables import Queue, User
-from cdmx.domain.errors import Forbidden, NotFound
-from cdmx.domain.states import Role
+from cdmx.db.tables import Queue
+from cdmx.domain.errors import NotFound
 from cdmx.queries.queues import queues_json
-from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.api.deps import DB, AdminUser, CurrentUser
 from cdmx.web.services import services
 
 router = APIRouter(tags=["queues"])
@@ -24,11 +23,6 @@ HOURS_DOC = (
     'null (always open) or {"weekly": {"mon": [["09:00", "18:00"]], …, "sun": []}, '
     '"holidays": "MX" | null, "closed_dates": ["2026-12-24"]}, in CDMX_TIMEZONE'
 )
-
-
-def _admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise Forbidden("admins_only", "Only an admin can change the queues.")
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -57,9 +51,8 @@ def list_queues(request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
 
 
 @router.post("/queues", status_code=201)
-def create_queue(body: QueueFields, request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
+def create_queue(body: QueueFields, request: Request, user: AdminUser, db: DB) -> dict[str, Any]:
     """A new queue (admins)."""
-    _admin(user)
     with db.write() as session:
         queue = do_create_queue(session, **body.model_dump(exclude_unset=True))
         return _one(session, queue, request)
@@ -77,10 +70,9 @@ def get_queue(queue_id: int, request: Request, user: CurrentUser, db: DB) -> dic
 
 @router.patch("/queues/{queue_id}")
 def update_queue(
-    queue_id: int, body: QueueFields, request: Request, user: CurrentUser, db: DB
+    queue_id: int, body: QueueFields, request: Request, user: AdminUser, db: DB
 ) -> dict[str, Any]:
     """Change what is given, leave the rest (admins)."""
-    _admin(user)
     with db.write() as session:
         queue = do_update_queue(session, queue_id, **body.model_dump(exclude_unset=True))
         return _one(session, queue, request)

@@ -1,10 +1,11 @@
-"""Users (admins only): create, change, re-role, set capacity and queues, deactivate."""
+"""Users (admins only): create, change, re-role, set capacity and queues, deactivate; and
+one-time sign-in links for a user to choose their own password."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -12,17 +13,13 @@ from cdmx.actions.users import do_create_user, do_update_user, user_json
 from cdmx.db.tables import User
 from cdmx.domain.errors import Forbidden, NotFound
 from cdmx.domain.passwords import MIN_LENGTH
-from cdmx.domain.states import Role
-from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.api.deps import DB, AdminUser
+from cdmx.web.bearer import sign_in_link
+from cdmx.web.services import services
 
 router = APIRouter(tags=["users"])
 
 RoleName = Literal["admin", "supervisor", "agent"]
-
-
-def _admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise Forbidden("admins_only", "Only an admin can manage users.")
 
 
 class NewUser(BaseModel):
@@ -31,7 +28,11 @@ class NewUser(BaseModel):
     email: str = Field(max_length=254)
     name: str = Field("", max_length=200)
     role: RoleName = "agent"
-    password: str = Field(description=f"At least {MIN_LENGTH} characters; never shown again")
+    password: str | None = Field(
+        None,
+        description=f"At least {MIN_LENGTH} characters, never shown again; omitted: the "
+        "answer carries a one-time sign_in_link for the user to choose their own",
+    )
     capacity: int | None = Field(None, description="null: CDMX_AGENT_CAPACITY")
     queue_ids: list[int] | None = Field(None, description="Default: the default queue")
 
@@ -48,25 +49,38 @@ class UserChanges(BaseModel):
 
 
 @router.get("/users")
-def list_users(user: CurrentUser, db: DB) -> dict[str, Any]:
+def list_users(user: AdminUser, db: DB) -> dict[str, Any]:
     """Every user, active or not."""
-    _admin(user)
     with db.read() as session:
         users = list(session.scalars(select(User).order_by(User.name, User.id)))
         return {"users": user_json(session, users)}
 
 
 @router.post("/users", status_code=201)
-def create_user(body: NewUser, user: CurrentUser, db: DB) -> dict[str, Any]:
-    _admin(user)
+def create_user(body: NewUser, request: Request, user: AdminUser, db: DB) -> dict[str, Any]:
     with db.write() as session:
         created = do_create_user(session, **body.model_dump())
-        return user_json(session, [created])[0]
+        shown = user_json(session, [created])[0]
+        if body.password is None:
+            shown |= _link(request, created)
+        return shown
+
+
+@router.post("/users/{user_id}/sign-in-link")
+def new_sign_in_link(user_id: int, request: Request, user: AdminUser, db: DB) -> dict[str, Any]:
+    """A one-time link for the user to choose a (new) password: for a forgotten one, or a
+    user created without one. Their current password keeps working until they use it."""
+    with db.read() as session:
+        found = session.get(User, user_id)
+        if found is None:
+            raise NotFound("user_not_found", f"No user {user_id}.")
+        if not found.is_active:
+            raise Forbidden("user_inactive", "Reactivate the user first.")
+        return _link(request, found)
 
 
 @router.get("/users/{user_id}")
-def get_user(user_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
-    _admin(user)
+def get_user(user_id: int, user: AdminUser, db: DB) -> dict[str, Any]:
     with db.read() as session:
         found = session.get(User, user_id)
         if found is None:
@@ -75,9 +89,8 @@ def get_user(user_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
 
 
 @router.patch("/users/{user_id}")
-def update_user(user_id: int, body: UserChanges, user: CurrentUser, db: DB) -> dict[str, Any]:
+def update_user(user_id: int, body: UserChanges, user: AdminUser, db: DB) -> dict[str, Any]:
     """Change what is given; ``"active": false`` ends the user's sessions and tokens."""
-    _admin(user)
     changes = body.model_dump(exclude_unset=True)
     for required in ("name", "role", "password", "queue_ids", "active"):
         if required in changes and changes[required] is None:
@@ -89,3 +102,8 @@ def update_user(user_id: int, body: UserChanges, user: CurrentUser, db: DB) -> d
     with db.write() as session:
         changed = do_update_user(session, user_id, **changes)
         return user_json(session, [changed])[0]
+
+
+def _link(request: Request, user: User) -> dict[str, str]:
+    app = services(request)
+    return sign_in_link(app.tokens, app.settings.base_url, user)

@@ -63,6 +63,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "users_password": "Contraseña",
         "users_password_new": "Contraseña nueva (opcional)",
         "users_password_hint": "La contraseña necesita al menos {count} caracteres.",
+        "users_link_hint": (
+            "Déjala vacía y recibirás un enlace de acceso de un solo uso (72 h) "
+            "para que la persona elija la suya."
+        ),
+        "users_link_button": "Enlace de acceso",
+        "users_link_ready": (
+            "Enlace de acceso de un solo uso, válido hasta {time}. Compártelo solo con {name}:"
+        ),
+        "users_link_copy": "Copiar",
+        "users_link_copied": "Copiado",
+        "users_link_done": "Listo",
         "users_save": "Guardar",
         "users_add": "Crear un usuario",
         "users_create": "Crear usuario",
@@ -126,6 +137,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_title_login": "Iniciar sesión",
         "login_heading": "Inicia sesión",
         "login_subtitle": "Centro de contacto de WhatsApp",
+        "welcome_title": "Bienvenido",
+        "welcome_heading": "Elige tu contraseña",
+        "welcome_intro": "Hola, {name}: elige la contraseña con la que entrarás como {email}.",
+        "welcome_password": "Contraseña nueva",
+        "welcome_confirm": "Repite la contraseña",
+        "welcome_hint": "Al menos {min} caracteres.",
+        "welcome_submit": "Guardar y entrar",
+        "welcome_mismatch": "Las contraseñas no coinciden.",
+        "welcome_too_short": "La contraseña necesita al menos {min} caracteres.",
+        "welcome_expired": (
+            "Este enlace ya se usó o venció. Pide otro a quien administra el centro de contacto."
+        ),
+        "welcome_to_login": "Ir a iniciar sesión",
         "login_email": "Correo electrónico",
         "login_password": "Contraseña",
         "login_submit": "Entrar",
@@ -152,6 +176,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "empty_mine": "No tienes conversaciones asignadas.",
         "empty_queue": "No hay conversaciones en espera.",
         "empty_all": "No hay conversaciones.",
+        "empty_filtered": "Ninguna conversación coincide con los filtros.",
+        "filters_label": "Filtrar todas las conversaciones",
+        "filter_queue": "Cola",
+        "filter_queue_any": "Colas",
+        "filter_status": "Estado",
+        "filter_status_any": "Estados",
+        "filter_agent": "Agente",
+        "filter_agent_any": "Agentes",
         "loading": "Cargando…",
         "you_prefix": "Tú: ",
         "unread_count": "{count} sin leer",
@@ -174,7 +206,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "snooze": "Posponer",
         "unsnooze": "Reactivar",
         "snooze_title": "Posponer conversación",
-        "snooze_hint": "Vuelve a ti a esa hora, o antes si el cliente escribe. Mientras tanto no cuenta en tu capacidad.",
+        "snooze_hint": (
+            "Vuelve a ti a esa hora, o antes si el cliente escribe. "
+            "Mientras tanto no cuenta en tu capacidad."
+        ),
         "snooze_1h": "En 1 hora",
         "snooze_3h": "En 3 horas",
         "snooze_tomorrow": "Mañana a las 9:00",
@@ -428,6 +463,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "users_password": "Password",
         "users_password_new": "New password (optional)",
         "users_password_hint": "A password needs at least {count} characters.",
+        "users_link_hint": (
+            "Leave it empty to get a one-time sign-in link (72 h) "
+            "for the person to choose their own."
+        ),
+        "users_link_button": "Sign-in link",
+        "users_link_ready": "One-time sign-in link, valid until {time}. Share it only with {name}:",
+        "users_link_copy": "Copy",
+        "users_link_copied": "Copied",
+        "users_link_done": "Done",
         "users_save": "Save",
         "users_add": "Create a user",
         "users_create": "Create user",
@@ -493,6 +537,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_title_login": "Sign in",
         "login_heading": "Sign in",
         "login_subtitle": "WhatsApp contact center",
+        "welcome_title": "Welcome",
+        "welcome_heading": "Choose your password",
+        "welcome_intro": "Hi {name}: choose the password you will sign in with as {email}.",
+        "welcome_password": "New password",
+        "welcome_confirm": "Repeat the password",
+        "welcome_hint": "At least {min} characters.",
+        "welcome_submit": "Save and sign in",
+        "welcome_mismatch": "The passwords do not match.",
+        "welcome_too_short": "The password needs at least {min} characters.",
+        "welcome_expired": (
+            "This link was already used or has expired. "
+            "Ask your contact center's admin for another."
+        ),
+        "welcome_to_login": "Go to sign in",
         "login_email": "Email",
         "login_password": "Password",
         "login_submit": "Sign in",
@@ -519,6 +577,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "empty_mine": "You have no assigned conversations.",
         "empty_queue": "No conversations are waiting.",
         "empty_all": "No conversations.",
+        "empty_filtered": "No conversation matches the filters.",
+        "filters_label": "Filter all conversations",
+        "filter_queue": "Queue",
+        "filter_queue_any": "Queues",
+        "filter_status": "Status",
+        "filter_status_any": "Statuses",
+        "filter_agent": "Agent",
+        "filter_agent_any": "Agents",
         "loading": "Loading…",
         "you_prefix": "You: ",
         "unread_count": "{count} unread",
@@ -541,7 +607,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "snooze": "Snooze",
         "unsnooze": "Wake up",
         "snooze_title": "Snooze conversation",
-        "snooze_hint": "It comes back to you at that time, or sooner if the customer writes. Meanwhile it does not count against your capacity.",
+        "snooze_hint": (
+            "It comes back to you at that time, or sooner if the customer writes. "
+            "Meanwhile it does not count against your capacity."
+        ),
         "snooze_1h": "In 1 hour",
         "snooze_3h": "In 3 hours",
         "snooze_tomorrow": "Tomorrow at 9:00",

@@ -1,4 +1,5 @@
-"""The console's pages: login, logout, and the agent's workspace."""
+"""The console's pages: login, logout, a sign-in link's password page, and the agent's
+workspace."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from cdmx.actions.channels import channel_json
+from cdmx.actions.users import do_update_user
 from cdmx.actions.users import user_json as users_json
 from cdmx.db.tables import Channel, Queue, User
 from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
 from cdmx.queries.queues import queues_json
-from cdmx.web.auth import authenticate, csrf_token, load_user
+from cdmx.web.auth import authenticate, csrf_token, load_user, sign_out
+from cdmx.web.bearer import still_bound
 from cdmx.web.console.i18n import pick_language, strings_for
 from cdmx.web.services import services
 
@@ -79,7 +82,7 @@ async def login(
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form("", alias="csrf_token")) -> Response:
     if csrf and secrets.compare_digest(csrf, str(request.session.get("csrf", ""))):
-        request.session.clear()
+        sign_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -219,3 +222,61 @@ def _summary(hours: dict[str, Any] | None) -> list[dict[str, str]]:
             runs.append({"first": day, "last": day, "ranges": ranges})
         previous = ranges
     return runs
+
+
+# --- one-time sign-in links: a new user (or one who forgot) chooses their password ----------
+
+
+def _invitee(request: Request, token: str) -> User | None:
+    """The active user a sign-in link is for, while the link is still good (unexpired,
+    and their password unchanged since it was issued)."""
+    data = services(request).tokens.check_link(token)
+    if data is None:
+        return None
+    user = load_user(services(request).db, data.get("uid"))
+    return user if user is not None and still_bound(user, data) else None
+
+
+def _welcome(request: Request, user: User | None, error: str | None, status: int) -> Response:
+    invitee = None if user is None else {"name": user.name, "email": user.email}
+    context = {"invitee": invitee, "error": error, "password_min": MIN_LENGTH}
+    return _render(request, "welcome.html", context, status)
+
+
+@router.get("/welcome/{token}", response_class=HTMLResponse)
+def welcome_page(token: str, request: Request) -> Response:
+    user = _invitee(request, token)
+    return _welcome(request, user, None, 200 if user else 410)
+
+
+@router.post("/welcome/{token}")
+async def welcome(
+    token: str,
+    request: Request,
+    password: str = Form(""),
+    confirm: str = Form(""),
+    csrf: str = Form("", alias="csrf_token"),
+) -> Response:
+    """Set the password the link was for, end the link (the password changed), sign in."""
+    strings = strings_for(_language(request))
+    user = await run_in_threadpool(_invitee, request, token)
+    if user is None:
+        return _welcome(request, None, None, 410)
+    if not csrf or not secrets.compare_digest(csrf, str(request.session.get("csrf", ""))):
+        return _welcome(request, user, strings["error_session_expired"], 403)
+    if len(password) < MIN_LENGTH:
+        return _welcome(
+            request, user, strings["welcome_too_short"].replace("{min}", str(MIN_LENGTH)), 422
+        )
+    if password != confirm:
+        return _welcome(request, user, strings["welcome_mismatch"], 422)
+
+    def choose() -> None:
+        with services(request).db.write() as session:
+            do_update_user(session, user.id, password=password)
+
+    await run_in_threadpool(choose)
+    request.session.clear()  # a fresh session, as a sign-in makes
+    request.session["uid"] = user.id
+    csrf_token(request)
+    return RedirectResponse("/", status_code=303)

@@ -2,6 +2,7 @@
 import { t } from "./i18n.js";
 import { conversationsIn, inView, state } from "./store.js";
 import { displayPhone, formatFull, formatListTime, hueFor, icon, initials } from "./format.js";
+import { filtersActive, renderFilters } from "./filters.js";
 
 const list = document.getElementById("conversation-list");
 const empty = document.getElementById("inbox-empty");
@@ -113,7 +114,9 @@ export function renderInbox() {
   list.replaceChildren(...conversations.map(renderItem));
   list.removeAttribute("aria-busy");
   empty.hidden = conversations.length > 0;
-  empty.textContent = t(`empty_${state.view}`);
+  const filtered = state.view === "all" && filtersActive();
+  empty.textContent = t(filtered ? "empty_filtered" : `empty_${state.view}`);
+  renderFilters();
 
   for (const tab of tabs) {
     const selected = tab.dataset.view === state.view;

@@ -13,6 +13,7 @@ import { setupRecorder } from "./recorder.js";
 import { startReply } from "./reply.js";
 import { connectEvents } from "./events.js";
 import { renderHeader, renderWindow, setupHeader } from "./header.js";
+import { filterParams, setupFilters } from "./filters.js";
 import { renderInbox, setupInbox, showLoading } from "./inbox.js";
 import { setupSearch } from "./search.js";
 import {
@@ -64,7 +65,8 @@ function schedule() {
 }
 
 async function loadView(view) {
-  const data = await api.get(`/api/v1/conversations?view=${view}`);
+  const filters = view === "all" ? filterParams() : "";
+  const data = await api.get(`/api/v1/conversations?view=${view}${filters}`);
   replaceView(view, data.conversations || []);
 }
 
@@ -142,6 +144,11 @@ function apply(type, data) {
     if (data.message && data.message.conversation_id === state.openId) upsertMessage(data.message);
   } else if (type === "agent.updated") {
     if (data.agent) putAgent(data.agent);
+  } else if (type === "user.updated") {
+    // Deactivated by an admin: the server has ended this session and its stream.
+    if (data.user?.id === state.user.id && data.user.active === false) {
+      window.location.assign("/login");
+    }
   } else if (data.conversation) {
     putConversation(data.conversation);
   }
@@ -206,6 +213,7 @@ function start() {
   on("me", () => showAvailability());
 
   setupInbox({ onOpen: openConversation, onView: selectView });
+  setupFilters({ onChange: () => selectView("all") });
   setupSearch({ onOpen: openConversation });
   setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
   setupDialog();

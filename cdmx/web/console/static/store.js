@@ -8,6 +8,8 @@ export const state = {
   openId: null,
   conversations: new Map(),
   agents: new Map(),
+  // The "all" view's filters (filters.js); null: any.
+  filters: { queue_id: null, status: null, assignee_id: null },
 };
 
 const listeners = new Map();
@@ -33,8 +35,17 @@ export function isMine(conversation) {
   );
 }
 
+function matchesFilters(conversation) {
+  const { queue_id: queue, status, assignee_id: assignee } = state.filters;
+  return (
+    (queue == null || conversation.queue_id === queue) &&
+    (!status || conversation.status === status) &&
+    (assignee == null || conversation.assignee_id === assignee)
+  );
+}
+
 export function inView(conversation, view) {
-  if (view === "all") return true;
+  if (view === "all") return matchesFilters(conversation);
   if (view === "queue") return conversation.status === "queued";
   return isMine(conversation);
 }

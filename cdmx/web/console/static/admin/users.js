@@ -1,7 +1,10 @@
 // The users page (admins): create a user; change one's name, role, capacity, queues,
-// password, or deactivate them. A change sends only the fields that differ from what the
-// page was loaded with; the page reloads on success, so what it shows is what the server has.
+// password, or deactivate them; get a one-time sign-in link for one. A change sends only
+// the fields that differ from what the page was loaded with; the page reloads on success,
+// so what it shows is what the server has (after a link is shown and copied).
 import { request } from "../api.js";
+import { element } from "../dom.js";
+import { formatFull } from "../format.js";
 import { t } from "../i18n.js";
 
 function capacity(input) {
@@ -39,7 +42,7 @@ function created(form) {
     email: email.value.trim(),
     name: name.value.trim(),
     role: role.value,
-    password: password.value,
+    ...(password.value === "" ? {} : { password: password.value }),
     capacity: capacity(form.elements.capacity),
     queue_ids: checkedIds(form, "queue_ids"),
   };
@@ -55,12 +58,44 @@ async function submit(form, method, path, body) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    await request(method, path, body);
-    window.location.reload();
+    const answer = await request(method, path, body);
+    if (answer && answer.sign_in_link) showLink(form, answer, answer.name);
+    else window.location.reload();
   } catch (error) {
     message.textContent = error.message;
     button.disabled = false;
   }
+}
+
+// Shown once: the admin copies it and passes it on; "Listo" shows the page as it now is.
+function showLink(form, answer, name) {
+  const box = form.querySelector(".sign-in-link");
+  const text = t("users_link_ready", {
+    time: formatFull(answer.sign_in_link_expires_at),
+    name: name || "—",
+  });
+  const field = element("input", "sign-in-link-url");
+  field.readOnly = true;
+  field.value = answer.sign_in_link;
+  field.setAttribute("aria-label", t("users_link_button"));
+  const copy = element("button", "button small", t("users_link_copy"));
+  copy.type = "button";
+  copy.addEventListener("click", async () => {
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      copy.textContent = t("users_link_copied");
+    } catch {
+      // Selected, for Ctrl+C, when the clipboard is not allowed.
+    }
+  });
+  const done = element("button", "button primary small", t("users_link_done"));
+  done.type = "button";
+  done.addEventListener("click", () => window.location.reload());
+  box.replaceChildren(element("p", null, text), field, copy, done);
+  box.hidden = false;
+  field.focus();
+  field.select();
 }
 
 const add = document.getElementById("add-user");
@@ -75,4 +110,20 @@ for (const form of document.querySelectorAll(".user-form")) {
     event.preventDefault();
     submit(form, "PATCH", `/api/v1/users/${form.dataset.id}`, changes(form));
   });
+  const link = form.querySelector(".link-button");
+  if (link) {
+    link.addEventListener("click", async () => {
+      const message = form.querySelector(".form-message");
+      message.textContent = "";
+      link.disabled = true;
+      try {
+        const answer = await request("POST", `/api/v1/users/${form.dataset.id}/sign-in-link`);
+        showLink(form, answer, form.elements.name.defaultValue);
+      } catch (error) {
+        message.textContent = error.message;
+      } finally {
+        link.disabled = false;
+      }
+    });
+  }
 }
