@@ -75,6 +75,7 @@ class ContactSummary(_Shape):
 class LastMessage(_Shape):
     summary: str
     direction: Direction
+    author_id: int | None
     status: MessageStatus
     created_at: str | None
 

@@ -82,6 +82,7 @@ def conversation_json(
         else {
             "summary": last_message.summary,
             "direction": last_message.direction,
+            "author_id": last_message.author_id,  # None on an outbound one: the product's
             "status": last_message.status,
             "created_at": iso(last_message.sent_at or last_message.created_at),
         },

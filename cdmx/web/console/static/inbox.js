@@ -81,7 +81,11 @@ function renderItem(conversation) {
   const last = conversation.last_message;
   const summary = span("conversation-summary");
   if (last) {
-    if (last.direction === "outbound") summary.append(span("you", t("you_prefix")));
+    if (last.direction === "outbound") {
+      // A queue's greeting or closed message has no author: the product sent it.
+      const prefix = last.author_id == null ? t("system_prefix") : t("you_prefix");
+      summary.append(span("you", prefix));
+    }
     summary.append(document.createTextNode(last.summary || ""));
   }
   middle.append(summary);
@@ -93,7 +97,11 @@ function renderItem(conversation) {
 
   const bottom = span("conversation-row small");
   bottom.append(span("conversation-number", conversation.number || ""));
-  if (state.view === "all") {
+  if (conversation.status === "snoozed") {
+    // Put aside: when it comes back (or sooner, if the customer writes).
+    const back = formatFull(conversation.snoozed_until);
+    bottom.append(span("conversation-state state-snoozed", t("snoozed_until", { time: back })));
+  } else if (state.view === "all") {
     const who =
       conversation.status === "closed"
         ? t("status_closed")
