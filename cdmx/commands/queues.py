@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cdmx.commands.users import _in_session
+from cdmx.commands.users import in_session
 from cdmx.settings import load_settings
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _queues_list(_: argparse.Namespace) -> int:
             print(f"       greeting  {_short(queue['greeting_message'])}")
             print(f"       closed    {_short(queue['closed_message'])}")
 
-    return _in_session(show, write=False, settings=settings)
+    return in_session(show, write=False, settings=settings)
 
 
 def hours_summary(queue: dict[str, Any]) -> str:
@@ -148,7 +148,7 @@ def _queues_create(args: argparse.Namespace) -> int:
         queue = do_create_queue(session, name=args.name, **_resolved(session, fields))
         print(f"created queue {queue.name} (id {queue.id})")
 
-    return _in_session(create, write=True)
+    return in_session(create, write=True)
 
 
 def _queues_update(args: argparse.Namespace) -> int:
@@ -168,7 +168,7 @@ def _queues_update(args: argparse.Namespace) -> int:
         queue = do_update_queue(session, queue_id, **_resolved(session, fields))
         print(f"updated queue {queue.name} (id {queue.id})")
 
-    return _in_session(change, write=True)
+    return in_session(change, write=True)
 
 
 def _fields(args: argparse.Namespace) -> dict[str, Any]:

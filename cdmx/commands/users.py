@@ -73,7 +73,7 @@ def _users_create(args: argparse.Namespace) -> int:
         if args.link:
             _print_link(settings, user)
 
-    return _in_session(create, write=True, settings=settings)
+    return in_session(create, write=True, settings=settings)
 
 
 def _users_sign_in_link(args: argparse.Namespace) -> int:
@@ -90,7 +90,7 @@ def _users_sign_in_link(args: argparse.Namespace) -> int:
             raise NotFound("user_not_found", f"There is no active user {args.email}.")
         _print_link(settings, user)
 
-    return _in_session(issue, write=False, settings=settings)
+    return in_session(issue, write=False, settings=settings)
 
 
 def _print_link(settings: Settings, user: Any) -> None:
@@ -128,7 +128,7 @@ def _users_list(args: argparse.Namespace) -> int:
                 f"capacity {capacity!s:<8} {state:<8} {queues}"
             )
 
-    return _in_session(show, write=False)
+    return in_session(show, write=False)
 
 
 def _users_update(args: argparse.Namespace) -> int:
@@ -173,10 +173,10 @@ def _change(email: str, changes: dict[str, Any], done: str) -> int:
         user = do_update_user(session, user_id, **changes)
         print(f"{done} {user.email}")
 
-    return _in_session(change, write=True)
+    return in_session(change, write=True)
 
 
-def _in_session(work: Any, *, write: bool, settings: Settings | None = None) -> int:
+def in_session(work: Any, *, write: bool, settings: Settings | None = None) -> int:
     """Run ``work(session)`` against the configured database; an action's refusal is
     printed, with exit status 1."""
     from cdmx.db.engine import Database
