@@ -163,7 +163,11 @@ _FINISH = (
     .values(done_at=bindparam("now"), locked_until=None)
 )
 _MESSAGE = (
-    select(MESSAGES, CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"))
+    select(
+        MESSAGES,
+        CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"),
+        CONVERSATIONS.c.queue_id.label("conversation_queue_id"),
+    )
     .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
     .where(MESSAGES.c.id == bindparam("message_id"))
 )
@@ -183,13 +187,13 @@ def do_record_sent(session: Session, job: SendJob, wamid: str) -> None:
     if not finished or row is None:
         return
     fields = dict(row._mapping)
-    assignee_id = fields.pop("conversation_assignee_id")
+    owners = (fields.pop("conversation_assignee_id"), fields.pop("conversation_queue_id"))
     message = Message(**fields)
     sent = StatusUpdate(
         phone_number_id=job.phone_number_id, wamid=wamid, status=MessageStatus.SENT, timestamp=now,
         recipient_id=None, errors=(), raw={},
     )  # fmt: skip
-    if not advance_status(session, message, sent, also={"wamid": wamid}, assignee_id=assignee_id):
+    if not advance_status(session, message, sent, also={"wamid": wamid}, owners=owners):
         connection.execute(_SET_WAMID, {"message_id": message.id, "wamid": wamid})
     message.wamid = wamid
     apply_early_statuses(session, message, job.phone_number_id)

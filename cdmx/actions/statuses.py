@@ -4,7 +4,7 @@ arrive before the send is recorded."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from cdmx.domain.states import (
     Direction,
     status_advances,
 )
+from cdmx.queries.conversations import audience_for
 from cdmx.queries.messages import message_snapshot
 from cdmx.whatsapp.payload import StatusUpdate, parse_status
 
@@ -32,7 +33,11 @@ _SAME_WAMID = (
 )
 # With its conversation's assignee, to whom the status event goes.
 _MESSAGE_BY_WAMID = (
-    select(MESSAGES, CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"))
+    select(
+        MESSAGES,
+        CONVERSATIONS.c.assignee_id.label("conversation_assignee_id"),
+        CONVERSATIONS.c.queue_id.label("conversation_queue_id"),
+    )
     .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
     .where(*_SAME_WAMID)
 )
@@ -45,7 +50,7 @@ _EARLY_FOR = select(EARLY_STATUSES.c.id, EARLY_STATUSES.c.payload).where(
 _DELETE_EARLY = delete(EARLY_STATUSES).where(
     EARLY_STATUSES.c.id.in_(bindparam("ids", expanding=True))
 )
-_ASSIGNEE_OF = select(CONVERSATIONS.c.assignee_id).where(
+_OWNERS_OF = select(CONVERSATIONS.c.assignee_id, CONVERSATIONS.c.queue_id).where(
     CONVERSATIONS.c.id == bindparam("conversation_id")
 )
 
@@ -67,8 +72,8 @@ def do_apply_status(session: Session, channel: Channel, update: StatusUpdate) ->
         })  # fmt: skip
         return False
     fields = dict(row._mapping)
-    assignee_id = fields.pop("conversation_assignee_id")
-    return advance_status(session, Message(**fields), update, assignee_id=assignee_id)
+    owners = (fields.pop("conversation_assignee_id"), fields.pop("conversation_queue_id"))
+    return advance_status(session, Message(**fields), update, owners=owners)
 
 
 def advance_status(
@@ -77,11 +82,12 @@ def advance_status(
     update: StatusUpdate,
     *,
     also: dict[str, Any] | None = None,
-    assignee_id: int | None | Literal["unread"] = "unread",
+    owners: tuple[int | None, int | None] | None = None,
 ) -> bool:
     """Apply a status to ``message`` (of the session, or a detached snapshot) and its row,
-    with the columns in ``also`` in the same statement. The event goes to the
-    conversation's ``assignee_id`` (read here unless the caller has it)."""
+    with the columns in ``also`` in the same statement. The event goes to whoever may see
+    the conversation: its agent, or while it waits its queue's members (``owners``, the
+    conversation's assignee and queue, read here unless the caller has them)."""
     if message.direction != Direction.OUTBOUND or not status_advances(
         message.status, update.status
     ):
@@ -98,19 +104,18 @@ def advance_status(
     session.connection().execute(_UPDATE_MESSAGE, {"row_id": message.id, **changes})
     for name, value in changes.items():
         setattr(message, name, value)
-    if assignee_id == "unread":
-        assignee_id = session.connection().scalar(
-            _ASSIGNEE_OF, {"conversation_id": message.conversation_id}
+    if owners is None:
+        row = (
+            session.connection()
+            .execute(_OWNERS_OF, {"conversation_id": message.conversation_id})
+            .first()
         )
+        owners = (None, None) if row is None else (row.assignee_id, row.queue_id)
     emit(
         session, MessageUpdated.model_validate({"message": message_snapshot(session, message)}),
-        conversation_id=message.conversation_id, audience=_audience(assignee_id),
+        conversation_id=message.conversation_id, audience=audience_for(session, *owners),
     )  # fmt: skip
     return True
-
-
-def _audience(assignee_id: int | None) -> tuple[int, ...] | None:
-    return None if assignee_id is None else (assignee_id,)
 
 
 def apply_early_statuses(session: Session, message: Message, phone_number_id: str) -> None:

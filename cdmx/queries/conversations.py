@@ -110,15 +110,22 @@ def audience_of(session: Session, conversation: Conversation) -> tuple[int, ...]
     stream adds the events of their queues' conversations (``cdmx.realtime.visibility``),
     so this costs no statement for an assigned conversation. None (everyone) only for a
     conversation from before queues, which has none."""
-    if conversation.assignee_id is not None:
-        return (conversation.assignee_id,)
-    if conversation.queue_id is None:
+    return audience_for(session, conversation.assignee_id, conversation.queue_id)
+
+
+def audience_for(
+    session: Session, assignee_id: int | None, queue_id: int | None
+) -> tuple[int, ...] | None:
+    """``audience_of`` from a conversation's assignee and queue, for callers holding only
+    those columns."""
+    if assignee_id is not None:
+        return (assignee_id,)
+    if queue_id is None:
         return None
     cache: dict[int, tuple[int, ...]] = session.info.setdefault("queue_members", {})
-    if conversation.queue_id not in cache:
-        members = session.connection().scalars(_MEMBERS_OF, {"queue_id": conversation.queue_id})
-        cache[conversation.queue_id] = tuple(members)
-    return cache[conversation.queue_id]
+    if queue_id not in cache:
+        cache[queue_id] = tuple(session.connection().scalars(_MEMBERS_OF, {"queue_id": queue_id}))
+    return cache[queue_id]
 
 
 _MEMBERS_OF = (

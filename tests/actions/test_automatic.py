@@ -3,6 +3,7 @@ outside its hours (once per closed period), sent through the outbox by no one.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from cdmx.actions.queues import do_update_queue
+from cdmx.actions.queues import do_create_queue, do_update_queue
+from cdmx.actions.users import do_update_user
 from cdmx.db.engine import Database
 from cdmx.db.tables import Conversation, Event, Message, OutboxItem, User
 from cdmx.domain.hours import DAYS
 from tests.actions.test_inbound import channel_of, inbound, record
 from tests.actions.test_queues import default_queue
+from tests.actions.test_statuses import apply, status_update
 
 ZONE = ZoneInfo("America/Mexico_City")
 GREETING = "¡Hola! Gracias por escribir a Abarrotes Doña Lupe."
@@ -103,3 +106,24 @@ def test_an_open_queue_or_one_without_messages_sends_nothing(
     set_queue(db, hours=closed_now(), closed_message=None)  # closed, but nothing to say
     record(db, channel, inbound("hola", wa_id="5215500000003"))
     assert automatic(db) == []
+
+
+def test_the_ticks_of_a_waiting_conversation_s_greeting_reach_its_queue_only(
+    db: Database, make_user: Callable[..., User]
+) -> None:
+    member = make_user(availability="away")  # nobody available: the conversation waits
+    outsider = make_user(availability="away")
+    with db.write() as session:
+        other = do_create_queue(session, name="Soporte", member_ids=[outsider.id])
+        do_update_user(session, outsider.id, queue_ids=[other.id])
+    set_queue(db, greeting_message=GREETING)
+    record(db, channel_of(db), inbound("hola"))
+    with db.write() as session:
+        greeting = session.scalars(select(Message).where(Message.direction == "outbound")).one()
+        greeting.wamid = "wamid.greeting"
+    apply(db, channel_of(db), status_update("wamid.greeting", "delivered", int(time.time())))
+    with db.read() as session:
+        ticks = session.scalars(
+            select(Event).where(Event.type == "message.updated").order_by(Event.id)
+        ).all()
+    assert [event.audience for event in ticks] == [[member.id]]
