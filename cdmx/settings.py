@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     media_root: Path = Field(Path("./data/media"), alias="CDMX_MEDIA_ROOT")
     timezone: str = Field("America/Mexico_City", alias="CDMX_TIMEZONE")
     locale: str = Field("es-MX", alias="CDMX_LOCALE")
+    business_name: str = Field("", alias="CDMX_BUSINESS_NAME", max_length=200)
 
     provider: str = Field("meta", alias="WHATSAPP_PROVIDER")
     phone_number_id: str = Field("", alias="WHATSAPP_PHONE_NUMBER_ID")

@@ -101,6 +101,32 @@ class Queue(Base):
     created_at: Mapped[datetime]
 
 
+class CannedResponse(Base):
+    """A quick reply: shared (``owner_id`` None; for every queue or one) or one agent's own."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (
+        # A shortcut names one reply of a scope: the shared ones, or one person's.
+        Index(
+            "uq_canned_shared", "shortcut", unique=True,
+            sqlite_where=text("owner_id IS NULL"), postgresql_where=text("owner_id IS NULL"),
+        ),
+        Index(
+            "uq_canned_personal", "owner_id", "shortcut", unique=True,
+            sqlite_where=text("owner_id IS NOT NULL"),
+            postgresql_where=text("owner_id IS NOT NULL"),
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    shortcut: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class QueueMember(Base):
     """An agent or supervisor of a queue."""
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from cdmx.actions.users import do_update_user
+from cdmx.actions.users import do_set_availability, do_update_user
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
 from cdmx.workers.presence import sweep_presence
@@ -31,6 +31,11 @@ def test_the_console_shows_presence_and_deactivation_live(
     page.on("pageerror", lambda error: errors.append(str(error)))
     login(page, stack.app_url, agent)
     expect(page.locator("#availability")).to_have_value("available")
+    # The stream follows: a change made elsewhere shows at once (the sweep below must not
+    # run before the tab listens, or its event would fall before the stream's start).
+    with db.write() as session:
+        do_set_availability(session, agent.id, "away")
+    expect(page.locator("#availability")).to_have_value("away")
 
     # As if the tab had gone a while ago: the sweep sets the agent offline, live.
     with db.read() as session:

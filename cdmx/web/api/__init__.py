@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from cdmx.web.api import (
     agents,
+    canned,
     conversations,
     events,
     lookup,
@@ -19,6 +20,7 @@ from cdmx.web.api import (
 
 router = APIRouter(prefix="/api/v1")
 for module in (
-    tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, events,
+    tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
+    events,
 ):  # fmt: skip
     router.include_router(module.router)

@@ -317,7 +317,9 @@ STRINGS: dict[str, dict[str, str]] = {
         # Composer
         "composer_label": "Mensaje",
         "composer_placeholder": "Escribe un mensaje",
-        "composer_hint": "Enter para enviar · Shift+Enter para nueva línea",
+        "composer_hint": (
+            "Enter para enviar · Shift+Enter para nueva línea · / para respuestas rápidas"
+        ),
         "send": "Enviar",
         "composer_window_closed": (
             "La ventana de 24 horas está cerrada; se necesita una plantilla"
@@ -408,6 +410,53 @@ STRINGS: dict[str, dict[str, str]] = {
         "attach_bad_type": "WhatsApp no acepta este tipo de archivo: {name}",
         "attach_too_big": "{name} es demasiado grande: WhatsApp acepta hasta {max} para {kind}.",
         "attach_empty": "{name} está vacío.",
+        # Quick replies: the /canned page and the composer's "/" list
+        "canned_link": "Respuestas rápidas",
+        "canned_title": "Respuestas rápidas",
+        "canned_back": "Volver a la consola",
+        "canned_intro": (
+            "Escribe «/» al inicio de un mensaje en la consola para elegir una; el texto queda "
+            "en el cuadro para que lo revises antes de enviarlo."
+        ),
+        "canned_shortcut": "Atajo",
+        "canned_text": "Texto",
+        "canned_scope": "Alcance",
+        "canned_actions": "Acciones",
+        "canned_personal": "Personal",
+        "canned_every_queue": "Todas las colas",
+        "canned_queue_unknown": "Cola {id}",
+        "canned_personal_label": "Personal (solo para mí)",
+        "canned_queue": "Cola",
+        "canned_agent_hint": (
+            "Las respuestas compartidas las crean los supervisores y los administradores."
+        ),
+        "canned_shortcut_hint": (
+            "De 1 a 32 letras sin acentos, números, «-» o «_»; se escribe después de «/»."
+        ),
+        "canned_variables": "Variables que se llenan al elegirla:",
+        "canned_var_contact_name": "nombre del cliente",
+        "canned_var_contact_first_name": "primer nombre del cliente",
+        "canned_var_agent_name": "nombre de quien responde",
+        "canned_var_business_name": "nombre del negocio",
+        "canned_add": "Crear una respuesta rápida",
+        "canned_create": "Crear respuesta rápida",
+        "canned_edit": "Editar",
+        "canned_save": "Guardar",
+        "canned_delete": "Eliminar",
+        "canned_delete_confirm": "¿Eliminar /{shortcut}?",
+        "canned_delete_yes": "Sí, eliminar",
+        "canned_cancel": "Cancelar",
+        "canned_created": "Respuesta rápida /{shortcut} creada.",
+        "canned_saved": "Respuesta rápida /{shortcut} guardada.",
+        "canned_deleted": "Respuesta rápida /{shortcut} eliminada.",
+        "canned_no_changes": "No hay cambios que guardar.",
+        "canned_none_yet": "Aún no hay respuestas rápidas.",
+        "canned_loading": "Cargando respuestas rápidas…",
+        "canned_load_failed": "No se pudieron cargar las respuestas rápidas: {error}",
+        "canned_empty": "Sin respuestas rápidas; créalas en {link}",
+        "canned_no_match": "Ninguna respuesta rápida coincide con «{query}».",
+        "canned_keys": "↑↓ para moverte · Enter o Tab para elegir · Esc para cerrar",
+        "canned_count": "Respuestas rápidas: {count}",
         # Connection and errors
         "connection_lost": "Sin conexión — reconectando…",
         "connection_restored": "Conexión restablecida",
@@ -719,7 +768,7 @@ STRINGS: dict[str, dict[str, str]] = {
         # Composer
         "composer_label": "Message",
         "composer_placeholder": "Type a message",
-        "composer_hint": "Enter to send · Shift+Enter for a new line",
+        "composer_hint": "Enter to send · Shift+Enter for a new line · / for quick replies",
         "send": "Send",
         "composer_window_closed": "The 24-hour window is closed; a template is needed",
         "composer_take_first": "Take the conversation to reply.",
@@ -808,6 +857,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "attach_bad_type": "WhatsApp does not accept this type of file: {name}",
         "attach_too_big": "{name} is too large: WhatsApp accepts up to {max} for {kind}.",
         "attach_empty": "{name} is empty.",
+        # Quick replies: the /canned page and the composer's "/" list
+        "canned_link": "Quick replies",
+        "canned_title": "Quick replies",
+        "canned_back": "Back to the console",
+        "canned_intro": (
+            "Type “/” at the start of a message in the console to choose one; its text lands "
+            "in the box so you can check it before you send it."
+        ),
+        "canned_shortcut": "Shortcut",
+        "canned_text": "Text",
+        "canned_scope": "Scope",
+        "canned_actions": "Actions",
+        "canned_personal": "Personal",
+        "canned_every_queue": "Every queue",
+        "canned_queue_unknown": "Queue {id}",
+        "canned_personal_label": "Personal (only for me)",
+        "canned_queue": "Queue",
+        "canned_agent_hint": "Shared quick replies are created by supervisors and admins.",
+        "canned_shortcut_hint": (
+            "1 to 32 unaccented letters, digits, “-” or “_”; typed after “/”."
+        ),
+        "canned_variables": "Variables filled in when you choose it:",
+        "canned_var_contact_name": "the customer’s name",
+        "canned_var_contact_first_name": "the customer’s first name",
+        "canned_var_agent_name": "the name of whoever answers",
+        "canned_var_business_name": "the business’s name",
+        "canned_add": "Create a quick reply",
+        "canned_create": "Create quick reply",
+        "canned_edit": "Edit",
+        "canned_save": "Save",
+        "canned_delete": "Delete",
+        "canned_delete_confirm": "Delete /{shortcut}?",
+        "canned_delete_yes": "Yes, delete",
+        "canned_cancel": "Cancel",
+        "canned_created": "Quick reply /{shortcut} created.",
+        "canned_saved": "Quick reply /{shortcut} saved.",
+        "canned_deleted": "Quick reply /{shortcut} deleted.",
+        "canned_no_changes": "Nothing to save.",
+        "canned_none_yet": "No quick replies yet.",
+        "canned_loading": "Loading quick replies…",
+        "canned_load_failed": "Could not load the quick replies: {error}",
+        "canned_empty": "No quick replies; create them in {link}",
+        "canned_no_match": "No quick reply matches “{query}”.",
+        "canned_keys": "↑↓ to move · Enter or Tab to choose · Esc to close",
+        "canned_count": "Quick replies: {count}",
         # Connection and errors
         "connection_lost": "Offline — reconnecting…",
         "connection_restored": "Back online",

@@ -21,6 +21,7 @@ from cdmx.actions.users import user_json as users_json
 from cdmx.db.tables import Channel, Queue, User
 from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
+from cdmx.queries.conversations import queues_of
 from cdmx.queries.queues import queues_json
 from cdmx.web.auth import authenticate, csrf_token, load_user, sign_out
 from cdmx.web.bearer import still_bound
@@ -163,6 +164,39 @@ def users_page(request: Request) -> Response:
          "queue_names": {q["id"]: q["name"] for q in queues},
          "default_capacity": services(request).settings.agent_capacity,
          "password_min": MIN_LENGTH},
+    )  # fmt: skip
+
+
+@router.get("/canned", response_class=HTMLResponse)
+def canned_page(request: Request) -> Response:
+    """Quick replies (everyone signed in): the ones the user may use; they add their own,
+    and admins and supervisors shared ones (the list itself comes from the API)."""
+    user = _page_user(request, ("admin", "supervisor", "agent"))
+    if isinstance(user, Response):
+        return user
+    with services(request).db.read() as session:
+        queues = [
+            {"id": q.id, "name": q.name}
+            for q in session.scalars(select(Queue).order_by(Queue.is_default.desc(), Queue.name))
+        ]
+        mine = sorted(queues_of(session, user))
+    # The queues this user may make shared replies for, as the API decides it.
+    if user.role == "admin":
+        shared_queues = queues
+    elif user.role == "supervisor":
+        shared_queues = [q for q in queues if q["id"] in mine]
+    else:
+        shared_queues = []
+    user_json = _signed_in_json(user)
+    lang = _language(request)
+    boot = {
+        "strings": strings_for(lang), "lang": lang, "user": user_json,
+        "queues": queues, "my_queue_ids": mine,
+    }  # fmt: skip
+    return _render(
+        request, "canned.html",
+        {"user": user_json, "boot": boot, "shared_queues": shared_queues,
+         "may_share": user.role != "agent"},
     )  # fmt: skip
 
 

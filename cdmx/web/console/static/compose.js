@@ -4,7 +4,9 @@
 // reconciled by thread.js. Others follow the lock through the store's "composer" topic.
 // "Responder | Nota interna" switches it to writing an internal note (POST …/notes): for
 // the team only, so no window lock, attachments, templates or quotes — the lock is "note".
+// "/" at the start opens the quick replies (canned.js), in either mode.
 import { api } from "./api.js";
+import { cannedInput, cannedKeydown, closeCanned, setupCanned } from "./canned.js";
 import { t } from "./i18n.js";
 import { emit, isMine } from "./store.js";
 import { msUntil } from "./format.js";
@@ -77,6 +79,7 @@ async function sendNote() {
   const conversationId = current.id;
   savingNote = true;
   textarea.value = "";
+  closeCanned();
   drafts.delete(draftKey(conversationId, "note"));
   autosize();
   refreshButton();
@@ -115,6 +118,7 @@ function send() {
     context: quoted ? { reply_to: quoted.wamid } : null,
   });
   textarea.value = "";
+  closeCanned();
   drafts.delete(draftKey(current.id, "reply"));
   clearReply();
   autosize();
@@ -125,6 +129,16 @@ function send() {
 
 export function focusComposer() {
   if (!textarea.disabled) textarea.focus();
+}
+
+// A quick reply was chosen: its text replaces the box's, to be read (and edited) first.
+function fillComposer(text) {
+  textarea.value = text;
+  if (current) drafts.set(draftKey(current.id), text);
+  autosize();
+  refreshButton();
+  textarea.focus();
+  textarea.setSelectionRange(text.length, text.length);
 }
 
 // Hooks for the rest of the composer (menu, attachments): the open conversation and its lock.
@@ -160,6 +174,7 @@ export function setComposeMode(next, { focus = true } = {}) {
     else modes.delete(current.id);
     textarea.value = drafts.get(draftKey(current.id, wanted)) || "";
   }
+  closeCanned();
   mode = wanted;
   autosize();
   showMode();
@@ -191,7 +206,9 @@ export function setupComposer({ onTemplate }) {
     event.preventDefault();
     send();
   });
+  setupCanned({ input: textarea, conversation: () => current, onChoose: fillComposer });
   textarea.addEventListener("keydown", (event) => {
+    if (cannedKeydown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
@@ -203,6 +220,7 @@ export function setupComposer({ onTemplate }) {
     if (current) drafts.set(draftKey(current.id), textarea.value);
     autosize();
     refreshButton();
+    cannedInput();
   });
   templatePrompt.addEventListener("click", () => onTemplate());
   setupReply({ focus: focusComposer });
@@ -222,6 +240,7 @@ export function setComposerConversation(conversation, { focus = false } = {}) {
     mode = conversation && modes.get(conversation.id) === "note" ? "note" : "reply";
     showMode();
     textarea.value = (conversation && drafts.get(draftKey(conversation.id))) || "";
+    closeCanned();
     setReplyConversation(conversation ? conversation.id : null);
     autosize();
   }
@@ -229,6 +248,7 @@ export function setComposerConversation(conversation, { focus = false } = {}) {
   // A note can be written whenever the conversation is open here, window or not.
   const { lock, reason } = mode === "note" && conversation ? { lock: "note", reason: "" } : lockOf(conversation);
   textarea.disabled = lock !== "" && lock !== "note";
+  if (textarea.disabled) closeCanned();
   note.hidden = reason === "";
   noteText.textContent = reason;
   templatePrompt.hidden = lock !== "window";
