@@ -20,6 +20,12 @@ DEMO_USERS = (
     ("sofia@demo.cdmx", "Sofía Hernández", "supervisor", "supervisora-demo-1"),
 )
 # Two teams: the number feeds Ventas (the default queue); Soporte keeps office hours.
+# Shared quick replies: type "/" in the composer.
+DEMO_QUICK_REPLIES = (
+    ("saludo", "¡Hola {{contact.first_name}}! Soy {{agent.name}}, ¿en qué le puedo ayudar?"),
+    ("horario", "Atendemos de lunes a viernes de 9 a 18 h y sábados de 10 a 14 h."),
+    ("gracias", "Gracias por escribirnos, {{contact.first_name}}. ¡Que tenga buen día!"),
+)
 DEMO_SUPPORT_HOURS = {
     "weekly": {
         **{day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
@@ -145,6 +151,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _ensure_demo_users(settings: Settings) -> None:
     from sqlalchemy import select
 
+    from cdmx.actions.canned import do_create_canned
     from cdmx.actions.queues import do_create_queue, do_ensure_default_queue, do_update_queue
     from cdmx.actions.users import do_create_user, do_set_availability
     from cdmx.db.engine import Database
@@ -172,6 +179,9 @@ def _ensure_demo_users(settings: Settings) -> None:
                     greeting_message="¡Hola! Gracias por escribir a Ventas. "
                     "En un momento le atendemos.",
                 )  # fmt: skip
+                admin = session.get(User, ids["admin@demo.cdmx"])
+                for shortcut, text in DEMO_QUICK_REPLIES:
+                    do_create_canned(session, admin, shortcut=shortcut, text=text)
                 do_create_queue(
                     session, name="Soporte", hours=DEMO_SUPPORT_HOURS,
                     member_ids=[ids["beto@demo.cdmx"], ids["sofia@demo.cdmx"]],

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from cdmx.commands.demo import DEMO_USERS, _ensure_demo_users
 from cdmx.db.engine import Database
-from cdmx.db.tables import Queue, QueueMember, User
+from cdmx.db.tables import CannedResponse, Queue, QueueMember, User
 from cdmx.domain.hours import BusinessHours
 from cdmx.settings import Settings
 
@@ -28,3 +28,13 @@ def test_the_demo_team_is_made_once_with_two_queues(settings: Settings, db: Data
     assert {u for q, u in members if q == queues["Ventas"].id} == {u.id for u in users.values()}
     hours = BusinessHours.from_json(support.hours)
     assert hours.holidays == "MX" and hours.weekly is not None and hours.weekly[6] == ()
+
+
+def test_the_demo_has_shared_quick_replies(settings: Settings, db: Database) -> None:
+    _ensure_demo_users(settings)
+    _ensure_demo_users(settings)  # twice: nothing doubles
+    with db.read() as session:
+        shortcuts = session.scalars(
+            select(CannedResponse.shortcut).where(CannedResponse.owner_id.is_(None))
+        ).all()
+    assert sorted(shortcuts) == ["gracias", "horario", "saludo"]
