@@ -180,6 +180,7 @@ def _ensure_demo_users(settings: Settings) -> None:
                     "En un momento le atendemos.",
                 )  # fmt: skip
                 admin = session.get(User, ids["admin@demo.cdmx"])
+                assert admin is not None
                 for shortcut, text in DEMO_QUICK_REPLIES:
                     do_create_canned(session, admin, shortcut=shortcut, text=text)
                 do_create_queue(
