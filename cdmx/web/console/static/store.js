@@ -90,6 +90,12 @@ export function setUnreadZero(id) {
 
 export function putAgents(agents) {
   state.agents = new Map(agents.map((agent) => [agent.id, agent]));
+  // The page was rendered before the stream listened: a change in between shows here.
+  const me = state.agents.get(state.user.id);
+  if (me && me.availability && me.availability !== state.user.availability) {
+    state.user = { ...state.user, availability: me.availability };
+    emit("me");
+  }
   emit("agents");
 }
 
