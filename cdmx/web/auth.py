@@ -14,6 +14,7 @@ from cdmx.db.engine import Database
 from cdmx.db.tables import User
 from cdmx.domain.passwords import hash_password, verify_password
 from cdmx.domain.states import Availability
+from cdmx.web.bearer import still_bound
 from cdmx.web.services import services
 
 BEARER = {"WWW-Authenticate": "Bearer"}
@@ -45,6 +46,13 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def sign_in(request: Request, user: User) -> None:
+    """Start a fresh console session for ``user``: no session fixation, a new CSRF token."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    csrf_token(request)
+
+
 def sign_out(request: Request) -> None:
     """End the console session; its user goes offline (routing gives them nothing more),
     whatever other tabs they had open."""
@@ -65,7 +73,7 @@ def current_user(request: Request) -> User:
         data = app.tokens.check(header[7:].strip()) or {}
         user = load_user(db, data.get("uid"))
         # A password change invalidates the tokens issued before it.
-        if user is None or user.password_hash[-12:] != data.get("pw"):
+        if user is None or not still_bound(user, data):
             raise HTTPException(401, "The token is invalid or expired.", BEARER)
         return user
     user = load_user(db, request.session.get("uid"))

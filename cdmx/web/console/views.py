@@ -23,7 +23,7 @@ from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
 from cdmx.queries.conversations import queues_of
 from cdmx.queries.queues import queues_json
-from cdmx.web.auth import authenticate, csrf_token, load_user, sign_out
+from cdmx.web.auth import authenticate, csrf_token, load_user, sign_in, sign_out
 from cdmx.web.bearer import still_bound
 from cdmx.web.console.i18n import pick_language, strings_for
 from cdmx.web.services import services
@@ -74,9 +74,7 @@ async def login(
     if user is None:
         error = strings_for(lang).get("error_login_invalid", "Wrong e-mail or password.")
         return _render(request, "login.html", {"error": error, "email": email}, 401)
-    request.session.clear()  # no session fixation: a new CSRF token with the new login
-    request.session["uid"] = user.id
-    csrf_token(request)
+    sign_in(request, user)
     return RedirectResponse("/", status_code=303)
 
 
@@ -310,7 +308,5 @@ async def welcome(
             do_update_user(session, user.id, password=password)
 
     await run_in_threadpool(choose)
-    request.session.clear()  # a fresh session, as a sign-in makes
-    request.session["uid"] = user.id
-    csrf_token(request)
+    sign_in(request, user)
     return RedirectResponse("/", status_code=303)
