@@ -123,8 +123,72 @@ class CannedResponse(Base):
     text: Mapped[str] = mapped_column(Text)
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A file sent with the text, kept in the media store: {"storage_key", "mime_type",
+    # "filename", "size"}; None: text only.
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Label(Base):
+    """A tag admins define, with a colour, that agents put on conversations."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    color: Mapped[str] = mapped_column(String(7))  # "#RRGGBB"
+    created_at: Mapped[datetime]
+
+
+class ConversationLabel(Base):
+    """A label on a conversation: what the inbox filters by. The conversation row keeps a
+    copy (``Conversation.labels``) so its JSON costs no statement on the message path."""
+
+    __tablename__ = "conversation_labels"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), primary_key=True, index=True)
+
+
+class ContactField(Base):
+    """A custom attribute admins define for contacts (its key, and its label in the console)."""
+
+    __tablename__ = "contact_fields"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class Mention(Base):
+    """A colleague named with @ in a note: they are told, and may read that conversation."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (Index("ix_mentions_user_conversation", "user_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class SavedView(Base):
+    """A user's saved inbox filter: a name and the list's query (status, queue, label, …)."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_views_user_name"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    filters: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class QueueMember(Base):
@@ -166,9 +230,20 @@ class Contact(Base):
     identity: Mapped[str] = mapped_column(String(200), unique=True)
     wa_id: Mapped[str | None] = mapped_column(String(32), index=True)
     user_id: Mapped[str | None] = mapped_column(String(200))
+    # The WhatsApp profile name, kept current from their messages.
     name: Mapped[str] = mapped_column(String(200), default="")
     # The click-to-WhatsApp ad the customer last came from (Meta's referral object).
     referral: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # The profile the team keeps: a name of their choosing (None: the profile name), an
+    # e-mail, free notes, and values of the admin-defined fields (ContactField keys).
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    notes: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # Set when merged into another contact (the same person): that one is shown instead,
+    # with this one's conversations in its history. This row keeps its WhatsApp identity,
+    # so the customer's messages from it still arrive, and replies go to that number.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -194,6 +269,8 @@ class Conversation(Base):
         Index("ix_conversations_queue_recent", "queue_id", "last_message_at", "id"),
         # A queue's waiting conversations, oldest first.
         Index("ix_conversations_queue_status", "queue_id", "status", "created_at"),
+        # A customer's history, newest first.
+        Index("ix_conversations_contact", "contact_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -213,6 +290,8 @@ class Conversation(Base):
     replied_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     closed_notice_at: Mapped[datetime | None]  # the queue's closed message last sent
+    # A copy of its labels, [{"id", "name", "color"}] (ConversationLabel is the truth).
+    labels: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Message(Base):
@@ -374,3 +453,6 @@ EVENTS = table(Event)
 USERS = table(User)
 QUEUES = table(Queue)
 QUEUE_MEMBERS = table(QueueMember)
+LABELS = table(Label)
+CONVERSATION_LABELS = table(ConversationLabel)
+MENTIONS = table(Mention)

@@ -69,7 +69,15 @@ class ContactSummary(_Shape):
     id: int
     wa_id: str | None
     name: str | None
+    profile_name: str | None
+    merged_into_id: int | None
     referral: dict[str, Any] | None
+
+
+class LabelSnapshot(_Shape):
+    id: int
+    name: str
+    color: str
 
 
 class LastMessage(_Shape):
@@ -90,6 +98,7 @@ class ConversationSnapshot(_Shape):
     number: str
     queue_id: int | None
     snoozed_until: str | None
+    labels: list[LabelSnapshot]
     unread_count: int
     last_message: LastMessage | None
     last_message_at: str | None

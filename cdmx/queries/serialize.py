@@ -65,7 +65,9 @@ def conversation_json(
         "contact": {
             "id": contact.id,
             "wa_id": contact.wa_id,
-            "name": contact.name,
+            "name": contact.display_name or contact.name,
+            "profile_name": contact.name,  # what WhatsApp says; "name" is the team's choice
+            "merged_into_id": contact.merged_into_id,
             "referral": message_referral({"referral": contact.referral})
             if contact.referral
             else None,
@@ -76,6 +78,7 @@ def conversation_json(
         "number": format_display_number(channel.display_phone_number),
         "queue_id": conversation.queue_id,
         "snoozed_until": iso(conversation.snoozed_until),
+        "labels": conversation.labels or [],
         "unread_count": conversation.unread_count,
         "last_message": None
         if last_message is None

@@ -38,8 +38,10 @@ async def test_the_five_poc_criteria_through_the_api(
     mine = await eventually(lambda: conversations(client, auth, "mine"))
     conversation = mine[0]
     assert conversation["contact"] == {
-        "id": conversation["contact"]["id"], "wa_id": "5215512345678", "name": "María", "referral": None,
+        "id": conversation["contact"]["id"], "wa_id": "5215512345678", "name": "María",
+        "profile_name": "María", "merged_into_id": None, "referral": None,
     }  # fmt: skip
+    assert conversation["labels"] == []
     assert conversation["assignee_id"] == agent.id
     assert conversation["unread_count"] == 1
     assert conversation["last_message"]["summary"] == "Hola, ¿tienen envíos a Coyoacán?"
