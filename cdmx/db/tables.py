@@ -147,9 +147,7 @@ class ConversationLabel(Base):
 
     __tablename__ = "conversation_labels"
 
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id"), primary_key=True
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), primary_key=True, index=True)
 
 

@@ -107,9 +107,7 @@ def upgrade() -> None:
         batch.create_index("ix_contacts_merged_into_id", ["merged_into_id"], unique=False)
     with op.batch_alter_table("conversations") as batch:
         batch.add_column(sa.Column("labels", sa.JSON(), nullable=True))
-        batch.create_index(
-            "ix_conversations_contact", ["contact_id", "created_at"], unique=False
-        )
+        batch.create_index("ix_conversations_contact", ["contact_id", "created_at"], unique=False)
     with op.batch_alter_table("canned_responses") as batch:
         batch.add_column(sa.Column("attachment", sa.JSON(), nullable=True))
 
