@@ -11,21 +11,22 @@ from cdmx.db.tables import Conversation, Message, User
 from cdmx.domain.errors import Forbidden, Invalid, NotFound
 from cdmx.domain.events import MESSAGE_CREATED
 from cdmx.domain.states import Direction, MessageStatus, MessageType
-from cdmx.queries.conversations import can_see
+from cdmx.queries.conversations import can_read
 
 MAX_NOTE = 10_000
 _SUMMARY = 200
 
 
 def do_add_note(session: Session, user: User, conversation_id: int, text: str) -> Message:
-    """A note by ``user`` in a conversation they may see (closed ones too: notes are the
-    team's memory). It is a message with direction ``internal`` and status ``received``
-    (stored; it goes nowhere): never in the outbox, not the conversation's last message or
-    unread count, and it does not touch the 24-hour window."""
+    """A note by ``user`` in a conversation they may read (closed ones too: notes are the
+    team's memory; a colleague named in a note may answer in one). It is a message with
+    direction ``internal`` and status ``received`` (stored; it goes nowhere): never in the
+    outbox, not the conversation's last message or unread count, and it does not touch the
+    24-hour window."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
-    if not can_see(session, user, conversation):
+    if not can_read(session, user, conversation):
         raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
     text = (text or "").strip()
     if not text:

@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from cdmx.db.tables import Channel, Contact, Conversation, Message, QueueMember, User
+from cdmx.db.tables import (
+    Channel,
+    Contact,
+    Conversation,
+    ConversationLabel,
+    Mention,
+    Message,
+    QueueMember,
+    User,
+)
 from cdmx.domain.errors import Forbidden, NotFound
 from cdmx.domain.states import ConversationStatus, Role
 from cdmx.queries.serialize import conversation_json
@@ -76,6 +85,39 @@ def can_see(session: Session, user: User, conversation: Conversation) -> bool:
     if user.role != Role.SUPERVISOR and conversation.assignee_id is not None:
         return False
     return conversation.queue_id in queues_of(session, user)
+
+
+def can_read(session: Session, user: User, conversation: Conversation) -> bool:
+    """``can_see``, or read-only access: a colleague named in one of its notes, and anyone
+    who may see a conversation of the same customer (their history, in the profile)."""
+    if can_see(session, user, conversation):
+        return True
+    mentioned = session.scalar(
+        select(Mention.id)
+        .where(Mention.user_id == user.id, Mention.conversation_id == conversation.id)
+        .limit(1)
+    )
+    if mentioned is not None:
+        return True
+    visible = visible_condition(user)
+    if visible is None:
+        return True
+    same_customer = session.scalar(
+        select(Conversation.id)
+        .where(Conversation.contact_id.in_(contact_group(session, conversation.contact_id)))
+        .where(visible)
+        .limit(1)
+    )
+    return same_customer is not None
+
+
+def contact_group(session: Session, contact_id: int) -> list[int]:
+    """A contact and every contact merged into the one it is shown as (the same person):
+    whose conversations are one history. Merges are kept one level deep."""
+    shown = session.scalar(select(Contact.merged_into_id).where(Contact.id == contact_id))
+    head = shown or contact_id
+    merged = session.scalars(select(Contact.id).where(Contact.merged_into_id == head)).all()
+    return [head, *merged]
 
 
 def visible_condition(user: User) -> ColumnElement[bool] | None:
@@ -152,6 +194,16 @@ def visible_conversation(session: Session, user: User, conversation_id: int) -> 
     return conversation
 
 
+def readable_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
+    """``visible_conversation`` for reading only (``can_read``)."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
+    if not can_read(session, user, conversation):
+        raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
+    return conversation
+
+
 def list_conversations(
     session: Session,
     user: User,
@@ -161,6 +213,7 @@ def list_conversations(
     assignee_id: int | None = None,
     number_id: int | None = None,
     queue_id: int | None = None,
+    label_id: int | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Conversations for a list view, newest activity first, in one query."""
@@ -185,6 +238,14 @@ def list_conversations(
         query = query.where(Conversation.channel_id == number_id)
     if queue_id is not None:
         query = query.where(Conversation.queue_id == queue_id)
+    if label_id is not None:
+        query = query.where(
+            Conversation.id.in_(
+                select(ConversationLabel.conversation_id).where(
+                    ConversationLabel.label_id == label_id
+                )
+            )
+        )
     query = query.order_by(
         # never null (set when opened): both databases walk ix_conversations_recent
         Conversation.last_message_at.desc(),

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from cdmx.actions.media import DuplicateUpload, do_send_media
 from cdmx.db.tables import Conversation, Media, Message
 from cdmx.domain.errors import Invalid
-from cdmx.queries.conversations import can_see, visible_conversation
+from cdmx.queries.conversations import can_read, visible_conversation
 from cdmx.queries.media import media_of, message_media
 from cdmx.queries.messages import message_snapshot
 from cdmx.storage.base import MediaStore
@@ -136,7 +136,7 @@ def get_media(key: str, request: Request, user: CurrentUser, db: DB) -> FileResp
         message = session.get(Message, int(owner))
         conversation = session.get(Conversation, message.conversation_id) if message else None
         media: Media | None = media_of(session, int(owner))
-        allowed = conversation is not None and can_see(session, user, conversation)
+        allowed = conversation is not None and can_read(session, user, conversation)
     if conversation is None or media is None or key not in (media.storage_key, media.thumbnail_key):
         raise HTTPException(404, "No such file.")
     if not allowed:

@@ -22,6 +22,7 @@ from cdmx.domain.errors import Invalid
 from cdmx.queries.conversations import (
     conversation_snapshot,
     list_conversations,
+    readable_conversation,
     visible_conversation,
 )
 from cdmx.queries.messages import list_messages, message_snapshot
@@ -47,14 +48,15 @@ def get_conversations(
     status: Literal["queued", "assigned", "snoozed", "closed"] | None = None,
     assignee: int | None = None,
     number: int | None = None,
-    queue_id: int | None = None,
+    queue_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    label_id: int | None = Query(None, ge=1, le=2**63 - 1),
     limit: int = Query(200, ge=1, le=500),
 ) -> dict[str, Any]:
     """Conversations, newest activity first. Agents only ever see theirs and the queue."""
     with db.read() as session:
         rows = list_conversations(
             session, user, view=view, status=status, assignee_id=assignee,
-            number_id=number, queue_id=queue_id, limit=limit,
+            number_id=number, queue_id=queue_id, label_id=label_id, limit=limit,
         )  # fmt: skip
     return {"conversations": rows}
 
@@ -62,7 +64,7 @@ def get_conversations(
 @router.get("/conversations/{conversation_id}")
 def get_conversation(conversation_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
     with db.read() as session:
-        visible_conversation(session, user, conversation_id)
+        readable_conversation(session, user, conversation_id)
         return conversation_snapshot(session, conversation_id)
 
 
@@ -76,7 +78,7 @@ def get_messages(
 ) -> dict[str, Any]:
     """The conversation's messages, oldest first (the newest ``limit``, or those before)."""
     with db.read() as session:
-        visible_conversation(session, user, conversation_id)
+        readable_conversation(session, user, conversation_id)
         return {"messages": list_messages(session, conversation_id, before_id=before, limit=limit)}
 
 

@@ -152,6 +152,9 @@ function apply(type, data) {
   } else if (data.conversation) {
     putConversation(data.conversation);
   }
+  // The parts that follow other event types (mentions, who else is here, notifications)
+  // listen for this instead of each growing this function.
+  document.dispatchEvent(new CustomEvent("cdmx:event", { detail: { type, data } }));
 }
 
 function onEvent(type, data) {
@@ -175,6 +178,7 @@ function openConversation(id) {
   setComposerConversation(known || null, { focus: true });
   showThread(id);
   renderInbox();
+  document.dispatchEvent(new CustomEvent("cdmx:open", { detail: { id } }));
   loadAgents();
   loadThread(id)
     .then(() => setComposerConversation(state.conversations.get(id) || null, { focus: true }))
@@ -190,6 +194,7 @@ function closeConversationPane() {
   clearThread();
   setComposerConversation(null);
   renderInbox();
+  document.dispatchEvent(new CustomEvent("cdmx:open", { detail: { id: null } }));
 }
 
 async function selectView(view) {
