@@ -537,6 +537,17 @@ def _list_cases(db: Database, world: World) -> list[Case]:
         ("admin: all, queue_id + status = closed", u["admin"],
          {"view": "all", "queue_id": room, "status": "closed"}),
     ]  # fmt: skip
+    # The inbox's orders (order=unread|waiting): sorted rows, not an index walk.
+    cases += [
+        (f"{who}: view {view}, order={order}", u[user], {"view": view, "order": order})
+        for who, user, view in (
+            ("agent (full queue)", "agent_full", "mine"),
+            ("agent (full queue)", "agent_full", "queue"),
+            ("supervisor", "supervisor", "all"),
+            ("admin", "admin", "all"),
+        )
+        for order in ("recent", "unread", "waiting")
+    ]
     return [Case(name, "list", lister(user, **filters), rows) for name, user, filters in cases]
 
 

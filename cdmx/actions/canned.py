@@ -14,6 +14,7 @@ from cdmx.domain.canned import SHORTCUT
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.states import Role
 from cdmx.queries.conversations import queues_of
+from cdmx.storage.stored import StoredFile
 
 MAX_TEXT = 4096
 
@@ -51,9 +52,59 @@ def do_update_canned(
     return item
 
 
-def do_delete_canned(session: Session, user: User, canned_id: int) -> None:
-    session.delete(_managed(session, user, canned_id))
+def do_delete_canned(session: Session, user: User, canned_id: int) -> list[str]:
+    """Delete a quick reply; returns the media-store keys of its file, to delete once the
+    transaction has committed."""
+    item = _managed(session, user, canned_id)
+    keys = attachment_keys(item.attachment)
+    session.delete(item)
     session.flush()
+    return keys
+
+
+def do_set_canned_attachment(
+    session: Session, user: User, canned_id: int, stored: StoredFile, kind: str
+) -> tuple[CannedResponse, list[str]]:
+    """Give a quick reply a file from the media store (replacing its file, if it had one).
+    Returns the reply and the keys of the file it replaced, to delete after commit."""
+    item = _managed(session, user, canned_id)
+    replaced = attachment_keys(item.attachment)
+    item.attachment = {
+        "kind": kind, "storage_key": stored.key, "thumbnail_key": stored.thumbnail_key,
+        "mime_type": stored.mime_type, "size": stored.size, "sha256": stored.sha256,
+        "filename": stored.filename, "width": stored.width, "height": stored.height,
+    }  # fmt: skip
+    item.updated_at = datetime.now(UTC)
+    session.flush()
+    return item, replaced
+
+
+def do_remove_canned_attachment(
+    session: Session, user: User, canned_id: int
+) -> tuple[CannedResponse, list[str]]:
+    """The quick reply without its file; and the file's keys, to delete after commit."""
+    item = _managed(session, user, canned_id)
+    removed = attachment_keys(item.attachment)
+    item.attachment = None
+    item.updated_at = datetime.now(UTC)
+    session.flush()
+    return item, removed
+
+
+def attachment_keys(attachment: dict[str, Any] | None) -> list[str]:
+    if not attachment:
+        return []
+    return [k for k in (attachment.get("storage_key"), attachment.get("thumbnail_key")) if k]
+
+
+def attachment_file(attachment: dict[str, Any]) -> StoredFile:
+    """A quick reply's file as the media store holds it."""
+    return StoredFile(
+        key=attachment["storage_key"], mime_type=attachment["mime_type"],
+        size=attachment["size"], sha256=attachment["sha256"],
+        filename=attachment.get("filename"), thumbnail_key=attachment.get("thumbnail_key"),
+        width=attachment.get("width"), height=attachment.get("height"),
+    )  # fmt: skip
 
 
 def may_manage(session: Session, user: User, item: CannedResponse) -> bool:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from cdmx.actions.events import emit_message
+from cdmx.actions.mentions import record_mentions
 from cdmx.db.tables import Conversation, Message, User
 from cdmx.domain.errors import Forbidden, Invalid, NotFound
 from cdmx.domain.events import MESSAGE_CREATED
@@ -43,6 +44,7 @@ def do_add_note(session: Session, user: User, conversation_id: int, text: str) -
     session.add(note)
     session.flush()
     emit_message(session, conversation, note, MESSAGE_CREATED)
+    record_mentions(session, user, conversation, note)
     return note
 
 

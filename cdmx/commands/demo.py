@@ -110,6 +110,7 @@ def _demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     apply_migrations(settings)
     _ensure_demo_users(settings)
+    _ensure_demo_customer(settings)
 
     async def run() -> None:
         servers = [
@@ -146,6 +147,64 @@ def _demo(args: argparse.Namespace) -> int:
     )
     asyncio.run(run())
     return 0
+
+
+# One customer who wrote from two numbers (work and personal): two contacts, not merged, so
+# the demo can show "Unir con otro contacto" (search "Gabriela" in the inbox).
+DEMO_TWO_NUMBERS = (
+    ("5215511112222", "Gabriela Torres", "demo-merge-1", "Hola, ¿tienen envío a Puebla?"),
+    ("5215533334444", "Gaby T.", "demo-merge-2", "Les escribo de mi otro número por el pedido."),
+)
+
+
+def _ensure_demo_customer(settings: Settings) -> None:
+    """The customer of DEMO_TWO_NUMBERS, once (their messages recorded as if received)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from cdmx.actions.channels import do_ensure_channel
+    from cdmx.actions.inbound import do_record_inbound_message
+    from cdmx.db.engine import Database
+    from cdmx.db.tables import Contact
+    from cdmx.domain.states import MessageType
+    from cdmx.whatsapp.payload import InboundMessage, Sender
+
+    db = Database(settings.database_url)
+    try:
+        with db.write() as session:
+            wa_ids = [wa_id for wa_id, *_ in DEMO_TWO_NUMBERS]
+            if session.scalar(select(Contact.id).where(Contact.wa_id.in_(wa_ids)).limit(1)):
+                return
+            channel = do_ensure_channel(
+                session, phone_number_id=settings.phone_number_id,
+                display_phone_number=settings.display_phone_number,
+                business_account_id=settings.business_account_id, provider=settings.provider,
+            )  # fmt: skip
+            for wa_id, name, wamid, text in DEMO_TWO_NUMBERS:
+                inbound = InboundMessage(
+                    phone_number_id=settings.phone_number_id,
+                    display_phone_number=settings.display_phone_number, wamid=wamid,
+                    sender=Sender(wa_id=wa_id, user_id=None, name=name),
+                    type=MessageType.TEXT, text=text, summary=text,
+                    timestamp=datetime.now(UTC), errors=(), raw={},
+                )  # fmt: skip
+                do_record_inbound_message(session, channel, inbound)
+    finally:
+        db.dispose()
+
+
+def _demo_saved_view(session: Any, supervisor_id: int) -> None:
+    """The supervisor's own view of the customers waiting longest in the queue."""
+    from cdmx.actions.views import do_create_view
+    from cdmx.db.tables import User
+
+    supervisor = session.get(User, supervisor_id)
+    assert supervisor is not None
+    do_create_view(
+        session, supervisor, name="Reclamos sin responder",
+        filters={"view": "all", "status": "queued", "order": "waiting"},
+    )  # fmt: skip
 
 
 def _ensure_demo_users(settings: Settings) -> None:
@@ -189,5 +248,6 @@ def _ensure_demo_users(settings: Settings) -> None:
                     closed_message="Nuestro horario de soporte es de lunes a viernes de 9 a 18 h "
                     "y sábados de 10 a 14 h. Le respondemos en cuanto abramos.",
                 )  # fmt: skip
+                _demo_saved_view(session, ids["sofia@demo.cdmx"])
     finally:
         db.dispose()

@@ -102,6 +102,7 @@ class ConversationSnapshot(_Shape):
     unread_count: int
     last_message: LastMessage | None
     last_message_at: str | None
+    waiting_since: str | None  # the customer's latest message while the last one is theirs
     window_expires_at: str | None
     created_at: str | None
     closed_at: str | None
@@ -212,6 +213,34 @@ class UserUpdated(EventData):
     user: UserSnapshot
 
 
+class MentionSnapshot(_Shape):
+    id: int
+    user_id: int
+    author: Author | None
+    conversation_id: int
+    message_id: int
+    excerpt: str
+    created_at: str
+
+
+class MentionCreated(EventData):
+    """A colleague named this user with @ in a note; only that user is in its audience."""
+
+    type = "mention.created"
+    mention: MentionSnapshot
+    conversation: ConversationSnapshot
+
+
+class ConversationActivity(EventData):
+    """Someone is viewing or typing in a conversation, or left it; stale after expires_at."""
+
+    type = "conversation.activity"
+    user: Author
+    conversation_id: int
+    state: str
+    expires_at: str
+
+
 class Hello(EventData):
     """Stream only, not stored: the first frame of a fresh stream."""
 
@@ -229,7 +258,8 @@ class Reset(EventData):
 STORED_EVENTS: tuple[type[EventData], ...] = (
     MessageCreated, MessageUpdated, ConversationCreated, ConversationAssigned,
     ConversationUpdated, ConversationClosed, ConversationSnoozed, ConversationWoken,
-    ConversationRerouted, AgentUpdated, UserUpdated,
+    ConversationRerouted, AgentUpdated, UserUpdated, MentionCreated,
+    ConversationActivity,
 )  # fmt: skip
 STREAM_ONLY_EVENTS: tuple[type[EventData], ...] = (Hello, Reset)
 EVENT_MODELS: dict[str, type[EventData]] = {
@@ -254,6 +284,8 @@ CONVERSATION_WOKEN = ConversationWoken.type
 CONVERSATION_REROUTED = ConversationRerouted.type
 AGENT_UPDATED = AgentUpdated.type
 USER_UPDATED = UserUpdated.type
+MENTION_CREATED = MentionCreated.type
+CONVERSATION_ACTIVITY = ConversationActivity.type
 HELLO = Hello.type
 RESET = Reset.type
 

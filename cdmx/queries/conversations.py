@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cdmx.db.tables import (
@@ -19,7 +19,7 @@ from cdmx.db.tables import (
     User,
 )
 from cdmx.domain.errors import Forbidden, NotFound
-from cdmx.domain.states import ConversationStatus, Role
+from cdmx.domain.states import ConversationStatus, Direction, Role
 from cdmx.queries.serialize import conversation_json
 
 VIEWS = ("mine", "queue", "all")
@@ -204,6 +204,19 @@ def readable_conversation(session: Session, user: User, conversation_id: int) ->
     return conversation
 
 
+_WAITING = _LAST.direction == Direction.INBOUND
+# What goes before recent activity in each order. Only "recent" can walk an index; the
+# others sort the visible rows (no index can hold the last message's direction).
+_ORDERS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "recent": (),
+    "unread": (case((Conversation.unread_count > 0, 0), else_=1),),
+    "waiting": (
+        case((_WAITING, 0), else_=1),
+        case((_WAITING, Conversation.last_inbound_at), else_=None).asc(),
+    ),
+}
+
+
 def list_conversations(
     session: Session,
     user: User,
@@ -214,9 +227,13 @@ def list_conversations(
     number_id: int | None = None,
     queue_id: int | None = None,
     label_id: int | None = None,
+    order: str = "recent",
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Conversations for a list view, newest activity first, in one query."""
+    """Conversations for a list view, in one query: newest activity first (``recent``),
+    those with unread messages first (``unread``), or the customers waiting longest for an
+    answer first (``waiting``: the last message is theirs, by ``last_inbound_at``, the
+    same instant the JSON's ``waiting_since`` shows); the rest by recent activity."""
     query = _base()
     if view == "mine":
         query = query.where(Conversation.assignee_id == user.id)
@@ -247,6 +264,7 @@ def list_conversations(
             )
         )
     query = query.order_by(
+        *_ORDERS[order],
         # never null (set when opened): both databases walk ix_conversations_recent
         Conversation.last_message_at.desc(),
         Conversation.id.desc(),

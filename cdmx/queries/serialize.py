@@ -90,10 +90,20 @@ def conversation_json(
             "created_at": iso(last_message.sent_at or last_message.created_at),
         },
         "last_message_at": iso(conversation.last_message_at),
+        "waiting_since": iso(waiting_since(conversation, last_message)),
         "window_expires_at": iso(window_expires_at(conversation.last_inbound_at)),
         "created_at": iso(conversation.created_at),
         "closed_at": iso(conversation.closed_at),
     }
+
+
+def waiting_since(conversation: Conversation, last_message: Message | None) -> datetime | None:
+    """Since when the customer waits for an answer: their latest message, when the
+    conversation's last message is theirs (notes are never the last message); else None.
+    The first unanswered message is not kept, and replied_at is only the first answer."""
+    if last_message is None or last_message.direction != "inbound":
+        return None
+    return conversation.last_inbound_at or last_message.created_at
 
 
 def format_display_number(number: str) -> str:

@@ -18,61 +18,75 @@ from starlette.datastructures import UploadFile
 from cdmx.actions.media import DuplicateUpload, do_send_media
 from cdmx.db.tables import Conversation, Media, Message
 from cdmx.domain.errors import Invalid
+from cdmx.queries.canned import usable_in
 from cdmx.queries.conversations import can_read, visible_conversation
 from cdmx.queries.media import media_of, message_media
 from cdmx.queries.messages import message_snapshot
 from cdmx.storage.base import MediaStore
-from cdmx.storage.filetype import MAX_UPLOAD_BYTES, MediaRefused, human_size
+from cdmx.storage.filetype import MediaRefused
 from cdmx.storage.local import LocalStore
 from cdmx.storage.stored import StoredFile
 from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.web.errors import error_response
-from cdmx.web.services import services
+from cdmx.web.uploads import discard_keys, media_store, refuse_oversized
 
 router = APIRouter(tags=["media"])
-FORM_OVERHEAD = 64 * 1024  # the caption, the local id and the multipart boundaries
-
-
-def media_store(request: Request) -> MediaStore:
-    store: MediaStore = services(request).media_store
-    return store
 
 
 @router.post("/api/v1/conversations/{conversation_id}/media", status_code=202)
 async def upload_media(
     conversation_id: int, request: Request, user: CurrentUser, db: DB
 ) -> JSONResponse:
-    """Send a file: multipart ``file``, optional ``caption``, ``local_id``, ``reply_to_id``,
-    ``voice`` ("true" for a voice note recorded in the browser). 202 with the message."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
-        return error_response(
-            413, "file_too_large",
-            f"The file is {human_size(int(declared))}; WhatsApp accepts files of at most "
-            f"{human_size(MAX_UPLOAD_BYTES)} (documents).",
-        )  # fmt: skip
+    """Send a file: multipart ``file`` (or ``canned_id``: a quick reply's file), optional
+    ``caption``, ``local_id``, ``reply_to_id``, ``voice`` ("true" for a voice note recorded
+    in the browser). 202 with the message."""
+    if (oversized := refuse_oversized(request)) is not None:
+        return oversized
 
-    def check() -> None:
+    def visible() -> None:
         with db.read() as session:
             visible_conversation(session, user, conversation_id)
 
-    await asyncio.to_thread(check)
+    await asyncio.to_thread(visible)
     form = await request.form(max_files=1, max_fields=8)
+    store = media_store(request)
     try:
         upload = form.get("file")
-        if not isinstance(upload, UploadFile):
+        fields = {
+            k: _field(form.get(k))
+            for k in ("caption", "local_id", "voice", "reply_to_id", "canned_id")
+        }
+        canned_id = fields["canned_id"]
+        if canned_id is not None and not canned_id.isdigit():
+            raise Invalid("invalid_canned_id", "canned_id: a quick reply's id.")
+        if not isinstance(upload, UploadFile) and canned_id is None:
             raise Invalid("file_required", "file: attach one file (multipart field 'file').")
-        fields = {k: _field(form.get(k)) for k in ("caption", "local_id", "voice", "reply_to_id")}
         reply_to = fields["reply_to_id"]
         if reply_to is not None and not reply_to.isdigit():
             raise Invalid("invalid_reply_to", "reply_to_id: a message id.")
         voice = (fields["voice"] or "").lower() in ("true", "1", "yes")
-        store = media_store(request)
+
+        def check() -> dict[str, Any] | None:
+            with db.read() as session:
+                conversation = visible_conversation(session, user, conversation_id)
+                if canned_id is None:
+                    return None
+                attachment = usable_in(session, user, int(canned_id), conversation).attachment
+                if not attachment:
+                    raise Invalid("canned_has_no_file", "This quick reply carries no file.")
+                return attachment
+
+        canned_file = await asyncio.to_thread(check)
         try:
-            stored, kind = await asyncio.to_thread(
-                prepare_upload, store, upload.file, upload.filename, voice=voice
-            )
+            if canned_file is not None:
+                # A copy of its own for each message, so deleting one never takes another's.
+                stored, kind = await asyncio.to_thread(_copy_canned, store, canned_file)
+            else:
+                assert isinstance(upload, UploadFile)
+                stored, kind = await asyncio.to_thread(
+                    prepare_upload, store, upload.file, upload.filename, voice=voice
+                )
         except MediaRefused as refused:
             return error_response(refused.status_code, refused.code, refused.message)
     finally:
@@ -100,6 +114,18 @@ async def upload_media(
     return JSONResponse(await asyncio.to_thread(record), status_code=202)
 
 
+def _copy_canned(store: MediaStore, attachment: dict[str, Any]) -> tuple[StoredFile, str]:
+    try:
+        source = store.open(attachment["storage_key"])
+    except FileNotFoundError:
+        raise MediaRefused(
+            409, "canned_file_missing",
+            "This quick reply's file is no longer in the media store; attach it again.",
+        ) from None  # fmt: skip
+    with source:
+        return prepare_upload(store, source, attachment.get("filename"))
+
+
 def snapshot(session: Any, message: Message, store: MediaStore) -> dict[str, Any]:
     """The message JSON with its media (whether or not message_json knows media yet)."""
     data = message_snapshot(session, message)
@@ -108,11 +134,7 @@ def snapshot(session: Any, message: Message, store: MediaStore) -> dict[str, Any
 
 
 def _discard(store: MediaStore, stored: StoredFile) -> None:
-    for key in stored.keys:
-        try:
-            store.delete(key)
-        except Exception:  # the upload was refused anyway; an orphan file is harmless
-            pass
+    discard_keys(store, stored.keys)
 
 
 def _field(value: Any) -> str | None:

@@ -17,7 +17,11 @@ STATIC = CONSOLE / "static"
 
 TEMPLATE_FILES = sorted(TEMPLATES.glob("*.html"))
 JS_FILES = sorted(STATIC.rglob("*.js"))  # the admin pages' modules in static/admin/ too
-STATIC_FILES = sorted(path for path in STATIC.rglob("*") if path.is_file())
+# The text ones: the notification chime (static/sounds/) is the one binary file.
+BINARY = {".wav"}
+STATIC_FILES = sorted(
+    path for path in STATIC.rglob("*") if path.is_file() and path.suffix not in BINARY
+)
 
 
 def _render(name: str, **context: object) -> str:

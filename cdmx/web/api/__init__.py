@@ -5,22 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cdmx.web.api import (
+    activity,
     agents,
     canned,
+    contacts,
     conversations,
     events,
+    labels,
     lookup,
+    mentions,
+    merge,
     numbers,
     presence,
     queues,
     templates,
     tokens,
     users,
+    views,
 )
 
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    events,
+    merge, contacts, views, mentions, activity, labels, events,
 ):  # fmt: skip
     router.include_router(module.router)

@@ -3,16 +3,31 @@ for a conversation), add, change, delete."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile
 
-from cdmx.actions.canned import MAX_TEXT, do_create_canned, do_delete_canned, do_update_canned
+from cdmx.actions.canned import (
+    MAX_TEXT,
+    do_create_canned,
+    do_delete_canned,
+    do_remove_canned_attachment,
+    do_set_canned_attachment,
+    do_update_canned,
+)
+from cdmx.domain.errors import Invalid
 from cdmx.queries.canned import canned_json, usable_canned
 from cdmx.queries.conversations import visible_conversation
+from cdmx.storage.filetype import MediaRefused
+from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.errors import error_response
 from cdmx.web.services import services
+from cdmx.web.uploads import discard_keys, media_store, refuse_oversized
 
 router = APIRouter(tags=["canned responses"])
 
@@ -68,7 +83,57 @@ def update_canned(canned_id: int, body: CannedChanges, user: CurrentUser, db: DB
 
 
 @router.delete("/canned-responses/{canned_id}", status_code=204)
-def delete_canned(canned_id: int, user: CurrentUser, db: DB) -> Response:
+def delete_canned(canned_id: int, request: Request, user: CurrentUser, db: DB) -> Response:
     with db.write() as session:
-        do_delete_canned(session, user, canned_id)
+        keys = do_delete_canned(session, user, canned_id)
+    discard_keys(media_store(request), keys)
     return Response(status_code=204)
+
+
+@router.put("/canned-responses/{canned_id}/attachment")
+async def set_attachment(
+    canned_id: int, request: Request, user: CurrentUser, db: DB
+) -> JSONResponse:
+    """Multipart ``file``: the file the quick reply sends with its text (checked against
+    WhatsApp's limits like any upload). 200 with the quick reply."""
+    if (oversized := refuse_oversized(request)) is not None:
+        return oversized
+    form = await request.form(max_files=1, max_fields=2)
+    store = media_store(request)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("file_required", "file: attach one file (multipart field 'file').")
+        try:
+            stored, kind = await asyncio.to_thread(
+                prepare_upload, store, upload.file, upload.filename
+            )
+        except MediaRefused as refused:
+            return error_response(refused.status_code, refused.code, refused.message)
+    finally:
+        await form.close()
+
+    def record() -> dict[str, Any]:
+        try:
+            with db.write() as session:
+                item, replaced = do_set_canned_attachment(session, user, canned_id, stored, kind)
+                shown = canned_json(item)
+        except BaseException:
+            discard_keys(store, stored.keys)
+            raise
+        discard_keys(store, replaced)
+        return shown
+
+    return JSONResponse(await asyncio.to_thread(record))
+
+
+@router.delete("/canned-responses/{canned_id}/attachment")
+def remove_attachment(
+    canned_id: int, request: Request, user: CurrentUser, db: DB
+) -> dict[str, Any]:
+    """The quick reply without its file. 200 with the quick reply."""
+    with db.write() as session:
+        item, removed = do_remove_canned_attachment(session, user, canned_id)
+        shown = canned_json(item)
+    discard_keys(media_store(request), removed)
+    return shown

@@ -50,13 +50,16 @@ def get_conversations(
     number: int | None = None,
     queue_id: int | None = Query(None, ge=1, le=2**63 - 1),
     label_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    order: Literal["recent", "unread", "waiting"] = "recent",
     limit: int = Query(200, ge=1, le=500),
 ) -> dict[str, Any]:
-    """Conversations, newest activity first. Agents only ever see theirs and the queue."""
+    """Conversations, newest activity first (``order=recent``), unread ones first
+    (``unread``) or the longest-waiting customers first (``waiting``). Agents only ever see
+    theirs and the queue."""
     with db.read() as session:
         rows = list_conversations(
             session, user, view=view, status=status, assignee_id=assignee,
-            number_id=number, queue_id=queue_id, label_id=label_id, limit=limit,
+            number_id=number, queue_id=queue_id, label_id=label_id, order=order, limit=limit,
         )  # fmt: skip
     return {"conversations": rows}
 

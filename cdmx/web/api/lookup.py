@@ -12,6 +12,7 @@ from cdmx.db.search import SearchQuery
 from cdmx.db.tables import Contact, Conversation, User
 from cdmx.domain.errors import ActionError
 from cdmx.domain.identity import canonical_wa_id
+from cdmx.queries.contact_search import contact_by_id, search_contacts
 from cdmx.queries.conversations import can_see, visible_condition
 from cdmx.queries.messages import find_by_wamid, message_snapshot, search_page
 from cdmx.web.api.deps import DB, CurrentUser
@@ -51,9 +52,23 @@ def _by_wamid(user: User, db: Database, wamid: str) -> dict[str, Any]:
 
 
 @router.get("/contacts")
-def find_contacts(user: CurrentUser, db: DB, wa_id: str | None = None) -> dict[str, Any]:
+def find_contacts(
+    user: CurrentUser,
+    db: DB,
+    wa_id: str | None = None,
+    q: str | None = None,
+    id: int | None = Query(None, ge=1, le=2**63 - 1),
+) -> dict[str, Any]:
     """Contacts by wa_id (either Mexican form matches), or the 200 most recent; only
-    those with a conversation the caller may see."""
+    those with a conversation the caller may see. ``q``: a search by name or any form of
+    the number (see cdmx.queries.contact_search), at most 50, merged ones shown once.
+    ``id``: that one contact in the same shape (the merge dialog's "this contact")."""
+    if q is not None:
+        with db.read() as session:
+            return {"contacts": search_contacts(session, user, q)}
+    if id is not None:
+        with db.read() as session:
+            return {"contacts": contact_by_id(session, user, id)}
     query = select(Contact)
     visible = visible_condition(user)
     if visible is not None:

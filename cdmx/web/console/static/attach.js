@@ -44,6 +44,49 @@ export async function uploadMedia(conversationId, file, { caption = "", voice = 
   }
 }
 
+// A quick reply's file (kept by the server): sent with the reply's text as its caption,
+// after the same dialog as any file, where the caption can still be changed.
+export function sendCannedFile(target, item, text) {
+  if (!target) return;
+  const file = item.attachment;
+  const caption = field({ name: "caption", label: t("attach_caption"), multiline: true, max: 1024 });
+  caption.input.value = text;
+  const box = element("div", `attach-preview attach-${file.kind}`);
+  const label = element("p", "attach-name");
+  label.append(
+    element("span", "document-icon", "📎 "),
+    element("strong", null, file.filename || file.kind),
+    element("span", "muted", ` · ${formatBytes(file.size)}`),
+  );
+  box.append(label);
+  const nodes = [box];
+  if (CAPTIONED.has(file.kind)) nodes.push(caption.wrap);
+  openDialog({
+    heading: t("canned_send_file_title", { shortcut: item.shortcut }),
+    kind: "attach",
+    nodes,
+    onSubmit: () => {
+      const shownCaption = CAPTIONED.has(file.kind) ? caption.input.value.trim() : "";
+      const message = optimistic(target.id, {
+        type: file.kind,
+        text: shownCaption || null,
+        summary: file.filename || file.kind,
+        content: { caption: shownCaption, filename: file.kind === "document" ? file.filename : "" },
+        media: { status: "pending", filename: file.filename, size: file.size, mime_type: file.mime_type },
+      });
+      const form = new FormData();
+      form.append("canned_id", String(item.id));
+      if (shownCaption) form.append("caption", shownCaption);
+      form.append("local_id", message.local_id);
+      upsertMessage(message);
+      api
+        .upload(`/api/v1/conversations/${target.id}/media`, form)
+        .then((accepted) => accepted && upsertMessage(accepted))
+        .catch((error) => markFailed(message, { message: error.message, status: error.status || 400 }));
+    },
+  });
+}
+
 function preview(file, kind) {
   const box = element("div", `attach-preview attach-${kind}`);
   if (kind === "image" || kind === "sticker") {

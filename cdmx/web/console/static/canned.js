@@ -7,6 +7,7 @@
 // below). Replies are read per conversation (GET …?conversation_id=) and kept for the
 // session; a list older than STALE_MS, or an empty one, is read again when the list opens.
 import { api } from "./api.js";
+import { sendCannedFile } from "./attach.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -105,6 +106,9 @@ function option(item, index) {
     element("span", "canned-option-shortcut", `/${item.shortcut}`),
     element("span", "canned-option-text", firstLine),
   );
+  if (item.attachment) {
+    node.append(element("span", "canned-option-file", `📎 ${item.attachment.filename || ""}`));
+  }
   if (item.owner_id != null) node.append(element("span", "canned-option-scope", t("canned_personal")));
   return node;
 }
@@ -181,6 +185,12 @@ function choose(index) {
   if (!item) return;
   closeCanned();
   dismissed = true; // a reply whose text itself starts with "/" does not reopen the list
+  if (item.attachment) {
+    // Its file goes with the text as the caption: shown in the send dialog first.
+    fill("");
+    sendCannedFile(conversationOf(), item, shownText(item));
+    return;
+  }
   fill(shownText(item));
 }
 

@@ -15,6 +15,8 @@ const TYPES = [
   "conversation.rerouted",
   "agent.updated",
   "user.updated",
+  "mention.created",
+  "conversation.activity",
 ];
 
 const banner = document.getElementById("connection-banner");

@@ -1,13 +1,12 @@
 // The left column: tabs (Mías / En cola / Todas) and the conversation list.
 import { t } from "./i18n.js";
-import { conversationsIn, inView, state } from "./store.js";
+import { conversationsIn, state } from "./store.js";
 import { displayPhone, formatFull, formatListTime, hueFor, icon, initials } from "./format.js";
 import { filtersActive, renderFilters } from "./filters.js";
 
 const list = document.getElementById("conversation-list");
 const empty = document.getElementById("inbox-empty");
 const tabs = [...document.querySelectorAll(".tab[data-view]")];
-const baseTitle = document.title;
 
 export function setupInbox({ onOpen, onView }) {
   for (const tab of tabs) {
@@ -135,12 +134,7 @@ export function renderInbox() {
     count.hidden = n === 0;
     count.textContent = String(n);
   }
-
-  let unread = 0;
-  for (const conversation of state.conversations.values()) {
-    if (inView(conversation, "mine")) unread += unreadShown(conversation);
-  }
-  document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
+  // The tab title's "(N)" is notify.js's: the notices the agent has not seen yet.
 }
 
 export function showLoading() {

@@ -16,6 +16,9 @@ import { renderHeader, renderWindow, setupHeader } from "./header.js";
 import { filterParams, setupFilters } from "./filters.js";
 import { renderInbox, setupInbox, showLoading } from "./inbox.js";
 import { setupSearch } from "./search.js";
+import { setupMerge } from "./merge.js";
+import { setupMentions } from "./mentions.js";
+import { setupHere } from "./here.js";
 import {
   isSupervisor,
   on,
@@ -36,6 +39,8 @@ import {
   upsertMessages,
 } from "./thread.js";
 import { toast } from "./toast.js";
+import "./notify.js"; // self-starting: notifications, the title count and the chime
+import "./shortcuts.js"; // self-starting: the keyboard shortcuts and their help
 
 const consoleElement = document.getElementById("console");
 const conversationPane = document.getElementById("conversation");
@@ -220,6 +225,9 @@ function start() {
   setupInbox({ onOpen: openConversation, onView: selectView });
   setupFilters({ onChange: () => selectView("all") });
   setupSearch({ onOpen: openConversation });
+  setupMerge();
+  setupMentions({ onOpen: openConversation });
+  setupHere();
   setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
   setupDialog();
   setupComposer({ onTemplate: openTemplateForCurrent });
@@ -243,6 +251,12 @@ function start() {
     openNewConversation(openConversation).catch((error) => toast(error.message, { error: true }));
   });
   setupAvailability();
+
+  // A browser notification's click (notify.js) or a link sets #c<id>: open that one.
+  window.addEventListener("hashchange", () => {
+    const wanted = /^#c(\d+)$/.exec(window.location.hash);
+    if (wanted) openConversation(Number(wanted[1]));
+  });
 
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible") return;

@@ -1,6 +1,8 @@
 // Message search in the inbox panel: as the agent types, the conversation list gives way to
 // the messages that match (GET /api/v1/messages?q=), newest first, the words found marked.
 // Customer text is only ever put in text nodes; the marks are <mark> elements around them.
+// Above the messages, "Clientes": up to 5 customers the text names (GET /api/v1/contacts?q=,
+// by name or any form of their number); Enter or a click opens their last conversation.
 import { api } from "./api.js";
 import { element } from "./dom.js";
 import { t } from "./i18n.js";
@@ -15,6 +17,17 @@ const status = document.getElementById("search-status");
 const list = document.getElementById("search-list");
 const more = document.getElementById("search-more");
 const thread = document.getElementById("thread");
+
+// The customers section is built here (the inbox template holds the message list only).
+const customers = element("section", "search-customers");
+const customersHeading = element("h3", "search-section-heading", t("search_customers"));
+customersHeading.id = "search-customers-heading";
+const customerList = element("ul", "search-customer-list");
+customerList.setAttribute("aria-labelledby", customersHeading.id);
+customers.append(customersHeading, customerList);
+customers.hidden = true;
+list.before(customers);
+const CUSTOMERS_SHOWN = 5;
 
 const DEBOUNCE_MS = 250;
 // Where a long message is cut so that its first match shows (the text is clamped to two
@@ -152,6 +165,40 @@ function renderResult(message) {
   return item;
 }
 
+function renderCustomer(contact) {
+  const item = element("li", "search-customer-item");
+  const button = element("button", "conversation-button search-result-button search-customer");
+  button.type = "button";
+  button.dataset.conversationId = String(contact.last_conversation_id);
+  button.dataset.contactId = String(contact.id);
+  const avatar = element("span", "avatar");
+  avatar.setAttribute("aria-hidden", "true");
+  avatarFor(avatar, contact);
+  const body = element("span", "conversation-body");
+  body.append(
+    element("span", "contact-name", contact.name || contact.phone),
+    element("span", "search-text", contact.phone || contact.user_id || ""),
+  );
+  button.append(avatar, body);
+  item.append(button);
+  return item;
+}
+
+function showCustomers(contacts) {
+  const shown = contacts.filter((c) => c.last_conversation_id != null).slice(0, CUSTOMERS_SHOWN);
+  customerList.replaceChildren(...shown.map(renderCustomer));
+  customers.hidden = !shown.length;
+}
+
+async function searchCustomers(text, mine) {
+  try {
+    const data = await api.get(`/api/v1/contacts?${new URLSearchParams({ q: text })}`);
+    if (mine === sequence) showCustomers(data.contacts || []);
+  } catch {
+    if (mine === sequence) showCustomers([]); // the message results still say what failed
+  }
+}
+
 function showStatus(text, { error = false } = {}) {
   status.textContent = text;
   status.classList.toggle("error", error);
@@ -172,6 +219,7 @@ function leave() {
   panel.hidden = true;
   list.removeAttribute("aria-busy");
   list.replaceChildren();
+  showCustomers([]);
   more.hidden = true;
   showStatus("");
 }
@@ -191,6 +239,7 @@ async function search(text) {
   more.hidden = true;
   list.setAttribute("aria-busy", "true");
   if (!list.childElementCount) showStatus(t("search_searching"));
+  searchCustomers(text, mine);
   try {
     const data = await api.get(url(text));
     if (mine !== sequence) return;
@@ -199,7 +248,7 @@ async function search(text) {
     panel.scrollTop = 0;
     nextBefore = data.next_before ?? null;
     more.hidden = nextBefore == null;
-    showStatus(messages.length ? "" : t("search_no_results"));
+    showStatus(messages.length || !customers.hidden ? "" : t("search_no_results"));
   } catch (error) {
     if (mine !== sequence) return;
     query = null; // the same text, asked again (Enter), is searched again
@@ -276,14 +325,17 @@ function reveal(messageId) {
 }
 
 function results() {
-  return [...list.querySelectorAll(".search-result-button")];
+  return [...panel.querySelectorAll(".search-result-button")];
 }
 
 export function setupSearch({ onOpen }) {
   input.addEventListener("input", () => onInput());
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
-      onInput({ now: true }); // no need to wait for the pause
+      // Results shown for this very text: Enter opens the first customer's conversation.
+      const first = customerList.querySelector("button");
+      if (first && query === input.value.trim().normalize("NFC")) first.click();
+      else onInput({ now: true }); // no need to wait for the pause
     } else if (event.key === "Escape" && (input.value || query != null)) {
       event.preventDefault();
       input.value = "";
@@ -307,13 +359,15 @@ export function setupSearch({ onOpen }) {
       (next < 0 ? input : buttons[Math.min(next, buttons.length - 1)]).focus();
     }
   });
-  list.addEventListener("click", (event) => {
+  panel.addEventListener("click", (event) => {
     const button = event.target.closest(".search-result-button");
     if (!button) return;
     const id = Number(button.dataset.conversationId);
-    for (const item of list.children) markActive(item, item.contains(button));
+    for (const item of [...customerList.children, ...list.children]) {
+      markActive(item, item.contains(button));
+    }
     onOpen(id);
-    reveal(Number(button.dataset.messageId));
+    if (button.dataset.messageId) reveal(Number(button.dataset.messageId));
   });
   more.addEventListener("click", loadMore);
 }

@@ -173,6 +173,63 @@ function deleteControls(item) {
   return wrap;
 }
 
+// The file a reply sends with its text: its name, and (for who manages it) a file input to
+// attach or replace it and a button to remove it. Uploaded at once (PUT …/attachment).
+function attachmentCell(item) {
+  const cell = element("td", "canned-file-cell");
+  cell.dataset.label = t("canned_file");
+  const file = item.attachment;
+  if (file) {
+    cell.append(element("span", "canned-file-name", `📎 ${file.filename || t("canned_file")}`));
+  }
+  if (!mayManage(item)) return cell;
+  const message = element("p", "form-message");
+  message.setAttribute("role", "status");
+  const input = element("input", "visually-hidden");
+  input.type = "file";
+  input.id = `canned-file-${item.id}`;
+  const pick = element("label", "button small", file ? t("canned_file_replace") : t("canned_file_add"));
+  pick.htmlFor = input.id;
+  pick.tabIndex = 0;
+  pick.append(element("span", "visually-hidden", ` /${item.shortcut}`));
+  pick.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      input.click();
+    }
+  });
+  input.addEventListener("change", async () => {
+    const chosen = input.files && input.files[0];
+    if (!chosen) return;
+    const form = new FormData();
+    form.append("file", chosen, chosen.name);
+    message.textContent = t("canned_file_uploading");
+    try {
+      await request("PUT", `/api/v1/canned-responses/${item.id}/attachment`, form);
+      await load(t("canned_file_saved", { shortcut: item.shortcut }));
+    } catch (error) {
+      message.textContent = error.message;
+    }
+  });
+  cell.append(input, pick);
+  if (file) {
+    const remove = element("button", "button small danger-text", t("canned_file_remove"));
+    remove.type = "button";
+    remove.append(element("span", "visually-hidden", ` /${item.shortcut}`));
+    remove.addEventListener("click", async () => {
+      try {
+        await request("DELETE", `/api/v1/canned-responses/${item.id}/attachment`);
+        await load(t("canned_file_removed", { shortcut: item.shortcut }));
+      } catch (error) {
+        message.textContent = error.message;
+      }
+    });
+    cell.append(remove);
+  }
+  cell.append(message);
+  return cell;
+}
+
 function row(item) {
   const tr = element("tr", "canned-row");
   tr.dataset.id = String(item.id);
@@ -195,7 +252,7 @@ function row(item) {
     wrap.append(details, deleteControls(item));
     actions.append(wrap);
   }
-  tr.append(shortcut, text, scope, actions);
+  tr.append(shortcut, text, attachmentCell(item), scope, actions);
   return tr;
 }
 
