@@ -157,6 +157,12 @@ DEMO_TWO_NUMBERS = (
 )
 
 
+DEMO_LABELS = (
+    ("Venta", "#1F8A4C"), ("Reclamo", "#C62828"), ("Factura", "#1565C0"),
+    ("VIP", "#8E24AA"), ("Urgente", "#EF6C00"),
+)  # fmt: skip
+
+
 def _ensure_demo_customer(settings: Settings) -> None:
     """The customer of DEMO_TWO_NUMBERS, once (their messages recorded as if received)."""
     from datetime import UTC, datetime
@@ -165,8 +171,9 @@ def _ensure_demo_customer(settings: Settings) -> None:
 
     from cdmx.actions.channels import do_ensure_channel
     from cdmx.actions.inbound import do_record_inbound_message
+    from cdmx.actions.labels import do_set_conversation_labels
     from cdmx.db.engine import Database
-    from cdmx.db.tables import Contact
+    from cdmx.db.tables import Contact, Label, User
     from cdmx.domain.states import MessageType
     from cdmx.whatsapp.payload import InboundMessage, Sender
 
@@ -181,6 +188,8 @@ def _ensure_demo_customer(settings: Settings) -> None:
                 display_phone_number=settings.display_phone_number,
                 business_account_id=settings.business_account_id, provider=settings.provider,
             )  # fmt: skip
+            venta = session.scalar(select(Label.id).where(Label.name == "Venta"))
+            admin = session.scalar(select(User).where(User.role == "admin").limit(1))
             for wa_id, name, wamid, text in DEMO_TWO_NUMBERS:
                 inbound = InboundMessage(
                     phone_number_id=settings.phone_number_id,
@@ -189,7 +198,9 @@ def _ensure_demo_customer(settings: Settings) -> None:
                     type=MessageType.TEXT, text=text, summary=text,
                     timestamp=datetime.now(UTC), errors=(), raw={},
                 )  # fmt: skip
-                do_record_inbound_message(session, channel, inbound)
+                recorded = do_record_inbound_message(session, channel, inbound)
+                if venta is not None and admin is not None and recorded is not None:
+                    do_set_conversation_labels(session, admin, recorded.conversation_id, [venta])
     finally:
         db.dispose()
 
@@ -211,6 +222,7 @@ def _ensure_demo_users(settings: Settings) -> None:
     from sqlalchemy import select
 
     from cdmx.actions.canned import do_create_canned
+    from cdmx.actions.labels import do_create_label
     from cdmx.actions.queues import do_create_queue, do_ensure_default_queue, do_update_queue
     from cdmx.actions.users import do_create_user, do_set_availability
     from cdmx.db.engine import Database
@@ -249,5 +261,7 @@ def _ensure_demo_users(settings: Settings) -> None:
                     "y sábados de 10 a 14 h. Le respondemos en cuanto abramos.",
                 )  # fmt: skip
                 _demo_saved_view(session, ids["sofia@demo.cdmx"])
+                for name, color in DEMO_LABELS:
+                    do_create_label(session, admin, name=name, color=color)
     finally:
         db.dispose()

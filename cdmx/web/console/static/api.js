@@ -70,5 +70,6 @@ export const api = {
   post: (path, body) => request("POST", path, body),
   upload: (path, formData) => request("POST", path, formData),
   put: (path, body) => request("PUT", path, body),
+  patch: (path, body) => request("PATCH", path, body),
   delete: (path) => request("DELETE", path),
 };

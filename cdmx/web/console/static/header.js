@@ -1,6 +1,7 @@
 // The open conversation's header: who, which number, status, assignee, the 24-hour
 // window, and the actions Tomar / Transferir (transfer.js) / Posponer (snooze.js) /
 // Reactivar / Cerrar.
+import { renderHeaderLabels } from "./labels.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { isMine, isSupervisor, putConversation, state } from "./store.js";
@@ -110,5 +111,6 @@ export function renderHeader(conversation) {
   unsnoozeButton.hidden = !(snoozed && canManage(conversation));
   transferButton.hidden = !(open && canManage(conversation));
   closeButton.hidden = !(open && canManage(conversation));
+  renderHeaderLabels(conversation);
   renderWindow(conversation);
 }

@@ -3,6 +3,7 @@ import { t } from "./i18n.js";
 import { conversationsIn, state } from "./store.js";
 import { displayPhone, formatFull, formatListTime, hueFor, icon, initials } from "./format.js";
 import { filtersActive, renderFilters } from "./filters.js";
+import { labelChips } from "./labels.js";
 
 const list = document.getElementById("conversation-list");
 const empty = document.getElementById("inbox-empty");
@@ -110,6 +111,9 @@ function renderItem(conversation) {
     bottom.append(span(`conversation-state state-${conversation.status}`, who));
   }
 
+  if (conversation.labels && conversation.labels.length) {
+    bottom.append(labelChips(conversation.labels));
+  }
   body.append(top, middle, bottom);
   button.append(avatar, body);
   item.append(button);

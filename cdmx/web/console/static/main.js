@@ -19,6 +19,8 @@ import { setupSearch } from "./search.js";
 import { setupMerge } from "./merge.js";
 import { setupMentions } from "./mentions.js";
 import { setupHere } from "./here.js";
+import { setupLabels } from "./labels.js";
+import { setupProfile } from "./profile.js";
 import {
   isSupervisor,
   on,
@@ -228,6 +230,8 @@ function start() {
   setupMerge();
   setupMentions({ onOpen: openConversation });
   setupHere();
+  setupLabels();
+  setupProfile();
   setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
   setupDialog();
   setupComposer({ onTemplate: openTemplateForCurrent });
