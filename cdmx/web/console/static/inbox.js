@@ -4,6 +4,7 @@ import { conversationsIn, state } from "./store.js";
 import { displayPhone, formatFull, formatListTime, hueFor, icon, initials } from "./format.js";
 import { filtersActive, renderFilters } from "./filters.js";
 import { labelChips } from "./labels.js";
+import { waitingText } from "./order.js";
 
 const list = document.getElementById("conversation-list");
 const empty = document.getElementById("inbox-empty");
@@ -111,6 +112,8 @@ function renderItem(conversation) {
     bottom.append(span(`conversation-state state-${conversation.status}`, who));
   }
 
+  const waiting = waitingText(conversation);
+  if (waiting) bottom.append(span("conversation-waiting", waiting));
   if (conversation.labels && conversation.labels.length) {
     bottom.append(labelChips(conversation.labels));
   }

@@ -21,6 +21,7 @@ import { setupMentions } from "./mentions.js";
 import { setupHere } from "./here.js";
 import { setupLabels } from "./labels.js";
 import { setupProfile } from "./profile.js";
+import { orderParams, setupOrder } from "./order.js";
 import {
   isSupervisor,
   on,
@@ -72,7 +73,7 @@ function schedule() {
 }
 
 async function loadView(view) {
-  const filters = view === "all" ? filterParams() : "";
+  const filters = (view === "all" ? filterParams() : "") + orderParams();
   const data = await api.get(`/api/v1/conversations?view=${view}${filters}`);
   replaceView(view, data.conversations || []);
 }
@@ -226,6 +227,7 @@ function start() {
 
   setupInbox({ onOpen: openConversation, onView: selectView });
   setupFilters({ onChange: () => selectView("all") });
+  setupOrder({ onChange: () => reloadAll() });
   setupSearch({ onOpen: openConversation });
   setupMerge();
   setupMentions({ onOpen: openConversation });

@@ -10,6 +10,9 @@ export const state = {
   agents: new Map(),
   // The "all" view's filters (filters.js); null: any.
   filters: { queue_id: null, status: null, assignee_id: null },
+  // Every view's order and label filter (order.js): recent | unread | waiting; null: any.
+  order: "recent",
+  labelId: null,
 };
 
 const listeners = new Map();
@@ -56,10 +59,29 @@ function activity(conversation) {
   return Date.parse(conversation.last_message_at || conversation.created_at || 0) || 0;
 }
 
+// The order the server lists in (GET /conversations?order=), kept as events move rows.
+const FIRST = {
+  recent: () => 0,
+  unread: (a, b) => Number(b.unread_count > 0) - Number(a.unread_count > 0),
+  waiting: (a, b) => {
+    const wa = a.waiting_since ? Date.parse(a.waiting_since) : Infinity;
+    const wb = b.waiting_since ? Date.parse(b.waiting_since) : Infinity;
+    return wa === wb ? 0 : wa < wb ? -1 : 1;
+  },
+};
+
+function labelled(conversation) {
+  return state.labelId == null || (conversation.labels || []).some((l) => l.id === state.labelId);
+}
+
 export function conversationsIn(view) {
+  const first = FIRST[state.order] || FIRST.recent;
   return [...state.conversations.values()]
-    .filter((conversation) => inView(conversation, view))
-    .sort((a, b) => snoozedLast(a) - snoozedLast(b) || activity(b) - activity(a) || b.id - a.id);
+    .filter((conversation) => inView(conversation, view) && labelled(conversation))
+    .sort(
+      (a, b) =>
+        snoozedLast(a) - snoozedLast(b) || first(a, b) || activity(b) - activity(a) || b.id - a.id,
+    );
 }
 
 export function putConversation(conversation) {
