@@ -40,7 +40,8 @@ def test_an_agent_labels_a_conversation_with_the_keyboard(
         venta = do_create_label(session, admin_row, name="Venta", color="#1F8A4C").id
         do_create_label(session, admin_row, name="Reclamo", color="#C62828")
     item.click()
-    expect(page.locator("#composer")).to_be_enabled()
+    # The composer takes the focus once the thread has loaded: wait for that, then leave it.
+    expect(page.locator("#composer")).to_be_focused(timeout=5000)
 
     # Out of the composer, `l` opens the picker; typing narrows, Enter ticks, Enter saves.
     page.keyboard.press("Escape")

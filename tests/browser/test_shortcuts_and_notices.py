@@ -75,7 +75,10 @@ def test_the_inbox_is_driven_by_the_keyboard(
         rows.nth(0).locator(".contact-name").inner_text()
     )
 
-    # `r` writes; a "j" typed in the box is a letter, not a move.
+    # `r` writes; a "j" typed in the box is a letter, not a move. (Opening focuses the
+    # composer once the thread has loaded: wait for that, then leave it.)
+    expect(page.locator("#composer")).to_be_focused(timeout=5000)
+    page.keyboard.press("Escape")
     page.locator("#thread").focus()
     page.keyboard.press("r")
     composer = page.locator("#composer")
