@@ -146,7 +146,9 @@ def test_a_new_message_counts_chimes_and_notifies_a_hidden_tab(
     expect(page.locator("#conversation-name")).to_have_text("María", timeout=5000)
     expect(page).to_have_title(base)
 
-    # Sound off in the user menu: the next notice is silent.
+    # Sound off in the user menu: the next notice is silent. (The opened conversation gives
+    # its composer the focus once loaded, which would close the menu: wait for it first.)
+    expect(page.locator("#composer")).to_be_focused(timeout=5000)
     page.click("#user-menu-button")
     page.click("#notify-sound")
     expect(page.locator("#notify-sound")).to_have_attribute("aria-checked", "false")
