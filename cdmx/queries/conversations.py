@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, or_, select
@@ -186,20 +186,24 @@ def in_queues_of(user_id: int) -> Any:
 
 def visible_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
     """The conversation if ``user`` may see it, else NotFound / Forbidden."""
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
-    if not can_see(session, user, conversation):
-        raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
-    return conversation
+    return _checked(session, user, conversation_id, can_see)
 
 
 def readable_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
     """``visible_conversation`` for reading only (``can_read``)."""
+    return _checked(session, user, conversation_id, can_read)
+
+
+def _checked(
+    session: Session,
+    user: User,
+    conversation_id: int,
+    allowed: Callable[[Session, User, Conversation], bool],
+) -> Conversation:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
-    if not can_read(session, user, conversation):
+    if not allowed(session, user, conversation):
         raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
     return conversation
 
