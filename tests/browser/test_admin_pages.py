@@ -145,7 +145,7 @@ async def _sign_in(client: httpx.AsyncClient, user: User) -> None:
     assert (await client.post("/login", data=form)).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/queues"])
+@pytest.mark.parametrize("path", ["/admin/users", "/admin/queues", "/admin/labels"])
 async def test_only_admins_get_the_admin_pages(
     client: httpx.AsyncClient, make_user: Callable[..., User], path: str
 ) -> None:

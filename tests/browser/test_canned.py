@@ -174,10 +174,10 @@ def test_a_supervisor_shares_one_for_a_queue_edits_it_and_deletes_it_after_askin
 
     # Delete asks first; "Cancelar" keeps it, "Sí, eliminar" removes it.
     row.get_by_role("button", name="Eliminar /horario").click()
-    expect(row.locator(".canned-confirm")).to_contain_text("¿Eliminar /horario?")
+    expect(row.locator(".row-confirm")).to_contain_text("¿Eliminar /horario?")
     screenshot(page, "delete-asks")
     row.get_by_role("button", name="Cancelar").click()
-    expect(row.locator(".canned-confirm")).to_be_hidden()
+    expect(row.locator(".row-confirm")).to_be_hidden()
     row.get_by_role("button", name="Eliminar /horario").click()
     row.get_by_role("button", name="Sí, eliminar").click()
     expect(page.locator("#canned-status")).to_have_text("Respuesta rápida /horario eliminada.")

@@ -458,10 +458,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "canned_create": "Crear respuesta rápida",
         "canned_edit": "Editar",
         "canned_save": "Guardar",
-        "canned_delete": "Eliminar",
+        "admin_labels_link": "Etiquetas",
+        "admin_labels_title": "Etiquetas y campos del cliente",
+        "admin_labels_intro": (
+            "Los agentes las ponen en las conversaciones (tecla l) y filtran la bandeja con ellas."
+        ),
+        "admin_labels_empty": "Aún no hay etiquetas.",
+        "admin_label_name": "Nombre",
+        "admin_label_color": "Color",
+        "admin_label_add": "Nueva etiqueta",
+        "admin_label_create": "Crear etiqueta",
+        "admin_label_delete_confirm": (
+            "¿Eliminar la etiqueta «{name}»? Se quita de todas las conversaciones."
+        ),
+        "admin_fields_title": "Campos del cliente",
+        "admin_fields_intro": (
+            "Datos propios del negocio que el equipo llena en el perfil de cada cliente (por "
+            "ejemplo, número de cliente)."
+        ),
+        "admin_fields_empty": "Aún no hay campos propios.",
+        "admin_field_label": "Nombre del campo",
+        "admin_field_key": "Clave",
+        "admin_field_key_hint": (
+            "Minúsculas, números y _; es el nombre del dato en la API y las exportaciones."
+        ),
+        "admin_field_add": "Nuevo campo",
+        "admin_field_create": "Agregar campo",
+        "admin_field_delete_confirm": (
+            "¿Eliminar el campo «{name}»? Deja de mostrarse en los perfiles (los valores guardados"
+            " se conservan)."
+        ),
+        "admin_actions": "Acciones",
+        "admin_delete": "Eliminar",
         "canned_delete_confirm": "¿Eliminar /{shortcut}?",
-        "canned_delete_yes": "Sí, eliminar",
-        "canned_cancel": "Cancelar",
+        "admin_delete_yes": "Sí, eliminar",
+        "admin_cancel": "Cancelar",
         "canned_created": "Respuesta rápida /{shortcut} creada.",
         "canned_saved": "Respuesta rápida /{shortcut} guardada.",
         "canned_file": "Archivo",
@@ -983,10 +1014,39 @@ STRINGS: dict[str, dict[str, str]] = {
         "canned_create": "Create quick reply",
         "canned_edit": "Edit",
         "canned_save": "Save",
-        "canned_delete": "Delete",
+        "admin_labels_link": "Labels",
+        "admin_labels_title": "Labels and customer fields",
+        "admin_labels_intro": (
+            "Agents put them on conversations (the l key) and filter the inbox by them."
+        ),
+        "admin_labels_empty": "No labels yet.",
+        "admin_label_name": "Name",
+        "admin_label_color": "Colour",
+        "admin_label_add": "New label",
+        "admin_label_create": "Create label",
+        "admin_label_delete_confirm": "Delete the label “{name}”? It comes off every conversation.",
+        "admin_fields_title": "Customer fields",
+        "admin_fields_intro": (
+            "The business's own details the team fills in on each customer's profile (a customer "
+            "number, say)."
+        ),
+        "admin_fields_empty": "No fields of your own yet.",
+        "admin_field_label": "Field name",
+        "admin_field_key": "Key",
+        "admin_field_key_hint": (
+            "Lower-case letters, digits and _; the field's name in the API and exports."
+        ),
+        "admin_field_add": "New field",
+        "admin_field_create": "Add field",
+        "admin_field_delete_confirm": (
+            "Delete the field “{name}”? Profiles stop showing it (values already kept are not "
+            "erased)."
+        ),
+        "admin_actions": "Actions",
+        "admin_delete": "Delete",
         "canned_delete_confirm": "Delete /{shortcut}?",
-        "canned_delete_yes": "Yes, delete",
-        "canned_cancel": "Cancel",
+        "admin_delete_yes": "Yes, delete",
+        "admin_cancel": "Cancel",
         "canned_created": "Quick reply /{shortcut} created.",
         "canned_saved": "Quick reply /{shortcut} saved.",
         "canned_file": "File",

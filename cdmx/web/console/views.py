@@ -21,7 +21,9 @@ from cdmx.actions.users import user_json as users_json
 from cdmx.db.tables import Channel, Queue, User
 from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
+from cdmx.queries.contacts import contact_fields
 from cdmx.queries.conversations import queues_of
+from cdmx.queries.labels import all_labels
 from cdmx.queries.queues import queues_json
 from cdmx.web.auth import authenticate, csrf_token, load_user, sign_in, sign_out
 from cdmx.web.bearer import still_bound
@@ -195,6 +197,25 @@ def canned_page(request: Request) -> Response:
         request, "canned.html",
         {"user": user_json, "boot": boot, "shared_queues": shared_queues,
          "may_share": user.role != "agent"},
+    )  # fmt: skip
+
+
+@router.get("/admin/labels", response_class=HTMLResponse)
+def labels_page(request: Request) -> Response:
+    """The labels agents put on conversations and the fields the team keeps on each
+    customer's profile (admins)."""
+    user = _page_user(request, ("admin",))
+    if isinstance(user, Response):
+        return user
+    with services(request).db.read() as session:
+        labels = all_labels(session)
+        fields = contact_fields(session)
+    user_json = _signed_in_json(user)
+    lang = _language(request)
+    return _render(
+        request, "labels.html",
+        {"user": user_json, "labels": labels, "fields": fields,
+         "boot": {"strings": strings_for(lang), "lang": lang}},
     )  # fmt: skip
 
 

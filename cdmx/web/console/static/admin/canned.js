@@ -5,6 +5,7 @@
 import { request } from "../api.js";
 import { element } from "../dom.js";
 import { boot, t } from "../i18n.js";
+import { deleteControls } from "./confirm.js";
 
 const SHORTCUT = /^[a-z0-9_-]{1,32}$/;
 const TEXT_MAX = 4096;
@@ -132,45 +133,15 @@ async function saveChanges(form, item) {
 }
 
 // "Eliminar" asks first, in the row: "¿Eliminar /saludo? [Sí, eliminar] [Cancelar]".
-function deleteControls(item) {
-  const wrap = element("div", "canned-delete");
-  const ask = element("button", "button small danger-text", t("canned_delete"));
-  ask.type = "button";
-  ask.append(element("span", "visually-hidden", ` /${item.shortcut}`));
-  const confirmBox = element("div", "canned-confirm");
-  confirmBox.hidden = true;
-  confirmBox.setAttribute("role", "group");
-  const question = element("span", null, t("canned_delete_confirm", { shortcut: item.shortcut }));
-  const yes = element("button", "button small danger", t("canned_delete_yes"));
-  yes.type = "button";
-  const no = element("button", "button small", t("canned_cancel"));
-  no.type = "button";
-  const message = element("p", "form-message");
-  message.setAttribute("role", "status");
-  confirmBox.append(question, yes, no);
-  wrap.append(ask, confirmBox, message);
-  ask.addEventListener("click", () => {
-    ask.hidden = true;
-    confirmBox.hidden = false;
-    yes.focus();
-  });
-  no.addEventListener("click", () => {
-    confirmBox.hidden = true;
-    ask.hidden = false;
-    ask.focus();
-  });
-  yes.addEventListener("click", async () => {
-    yes.disabled = true;
-    message.textContent = "";
-    try {
+function deleteItem(item) {
+  return deleteControls({
+    name: `/${item.shortcut}`,
+    question: t("canned_delete_confirm", { shortcut: item.shortcut }),
+    remove: async () => {
       await request("DELETE", `/api/v1/canned-responses/${item.id}`);
       await load(t("canned_deleted", { shortcut: item.shortcut }));
-    } catch (error) {
-      message.textContent = error.message;
-      yes.disabled = false;
-    }
+    },
   });
-  return wrap;
 }
 
 // The file a reply sends with its text: its name, and (for who manages it) a file input to
@@ -249,7 +220,7 @@ function row(item) {
     summary.append(element("span", "visually-hidden", ` /${item.shortcut}`));
     details.append(summary, editForm(item));
     const wrap = element("div", "canned-actions");
-    wrap.append(details, deleteControls(item));
+    wrap.append(details, deleteItem(item));
     actions.append(wrap);
   }
   tr.append(shortcut, text, attachmentCell(item), scope, actions);
