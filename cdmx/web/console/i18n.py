@@ -458,6 +458,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "canned_create": "Crear respuesta rápida",
         "canned_edit": "Editar",
         "canned_save": "Guardar",
+        "views_label": "Vistas guardadas",
+        "views_save": "+ Guardar vista",
+        "views_save_heading": "Guardar esta vista",
+        "views_name": "Nombre de la vista",
+        "views_save_hint": (
+            "Guarda la pestaña, los filtros, el orden y la etiqueta que ves ahora. Solo tú la ves."
+        ),
+        "views_save_submit": "Guardar",
+        "views_saved": "Vista «{name}» guardada.",
+        "views_delete": "Eliminar la vista {name}",
+        "views_deleted": "Vista «{name}» eliminada.",
         "admin_labels_link": "Etiquetas",
         "admin_labels_title": "Etiquetas y campos del cliente",
         "admin_labels_intro": (
@@ -1014,6 +1025,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "canned_create": "Create quick reply",
         "canned_edit": "Edit",
         "canned_save": "Save",
+        "views_label": "Saved views",
+        "views_save": "+ Save view",
+        "views_save_heading": "Save this view",
+        "views_name": "View name",
+        "views_save_hint": (
+            "Saves the tab, filters, order and label you see now. Only you see it."
+        ),
+        "views_save_submit": "Save",
+        "views_saved": "View “{name}” saved.",
+        "views_delete": "Delete the view {name}",
+        "views_deleted": "View “{name}” deleted.",
         "admin_labels_link": "Labels",
         "admin_labels_title": "Labels and customer fields",
         "admin_labels_intro": (

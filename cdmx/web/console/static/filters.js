@@ -80,6 +80,19 @@ export function filtersActive() {
   return queue != null || Boolean(status) || assignee != null;
 }
 
+// A saved view's "Todas" filters, shown in the selects (the caller reads the list again).
+export function applyFilters(filters) {
+  state.filters = {
+    queue_id: filters.queue_id ?? null,
+    status: filters.status ?? null,
+    assignee_id: filters.assignee_id ?? null,
+  };
+  if (!bar) return;
+  renderQueues();
+  renderAgents();
+  statusSelect.value = state.filters.status || "";
+}
+
 export function renderFilters() {
   if (bar) bar.hidden = state.view !== "all";
 }

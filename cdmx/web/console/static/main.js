@@ -22,7 +22,9 @@ import { setupHere } from "./here.js";
 import { setupLabels } from "./labels.js";
 import { setupProfile } from "./profile.js";
 import { orderParams, setupOrder } from "./order.js";
+import { setupSavedViews } from "./saved-views.js";
 import {
+  emit,
   isSupervisor,
   on,
   putAgent,
@@ -205,11 +207,16 @@ function closeConversationPane() {
   document.dispatchEvent(new CustomEvent("cdmx:open", { detail: { id: null } }));
 }
 
-async function selectView(view) {
-  if (!views().includes(view)) return;
+function setView(view) {
   state.view = view;
   sessionStorage.setItem(VIEW_KEY, view);
+  emit("view");
   renderInbox();
+}
+
+async function selectView(view) {
+  if (!views().includes(view)) return;
+  setView(view);
   try {
     await loadView(view);
   } catch (error) {
@@ -228,6 +235,12 @@ function start() {
   setupInbox({ onOpen: openConversation, onView: selectView });
   setupFilters({ onChange: () => selectView("all") });
   setupOrder({ onChange: () => reloadAll() });
+  setupSavedViews({
+    onApply: async (view) => {
+      if (views().includes(view)) setView(view);
+      await reloadAll();
+    },
+  });
   setupSearch({ onOpen: openConversation });
   setupMerge();
   setupMentions({ onOpen: openConversation });

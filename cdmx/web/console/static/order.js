@@ -54,6 +54,22 @@ async function loadLabels() {
   }
 }
 
+function remember() {
+  localStorage.setItem(ORDER_KEY, state.order);
+  if (state.labelId == null) localStorage.removeItem(LABEL_KEY);
+  else localStorage.setItem(LABEL_KEY, String(state.labelId));
+}
+
+// A saved view's order and label, shown in the selects (the caller reads the list again).
+export function applyOrder(order, labelId) {
+  state.order = ORDERS.includes(order) ? order : "recent";
+  state.labelId = labelId ?? null;
+  remember();
+  if (!orderSelect) return;
+  orderSelect.value = state.order;
+  labelSelect.value = state.labelId == null ? "" : String(state.labelId);
+}
+
 export function setupOrder({ onChange }) {
   if (!orderSelect) return;
   const savedOrder = localStorage.getItem(ORDER_KEY);
@@ -63,14 +79,13 @@ export function setupOrder({ onChange }) {
   orderSelect.value = state.order;
   orderSelect.addEventListener("change", () => {
     state.order = ORDERS.includes(orderSelect.value) ? orderSelect.value : "recent";
-    localStorage.setItem(ORDER_KEY, state.order);
+    remember();
     emit("conversations");
     onChange();
   });
   labelSelect.addEventListener("change", () => {
     state.labelId = labelSelect.value ? Number(labelSelect.value) : null;
-    if (state.labelId == null) localStorage.removeItem(LABEL_KEY);
-    else localStorage.setItem(LABEL_KEY, String(state.labelId));
+    remember();
     emit("conversations");
     onChange();
   });
