@@ -163,6 +163,10 @@ DEMO_LABELS = (
 )  # fmt: skip
 
 
+# The business's own details on each customer's profile (Etiquetas › Campos del cliente).
+DEMO_CONTACT_FIELDS = (("numero_cliente", "Número de cliente"), ("ciudad", "Ciudad"))
+
+
 def _ensure_demo_customer(settings: Settings) -> None:
     """The customer of DEMO_TWO_NUMBERS, once (their messages recorded as if received)."""
     from datetime import UTC, datetime
@@ -172,6 +176,7 @@ def _ensure_demo_customer(settings: Settings) -> None:
     from cdmx.actions.channels import do_ensure_channel
     from cdmx.actions.inbound import do_record_inbound_message
     from cdmx.actions.labels import do_set_conversation_labels
+    from cdmx.actions.profile import do_update_profile
     from cdmx.db.engine import Database
     from cdmx.db.tables import Contact, Label, User
     from cdmx.domain.states import MessageType
@@ -201,6 +206,12 @@ def _ensure_demo_customer(settings: Settings) -> None:
                 recorded = do_record_inbound_message(session, channel, inbound)
                 if venta is not None and admin is not None and recorded is not None:
                     do_set_conversation_labels(session, admin, recorded.conversation_id, [venta])
+                    if wa_id == DEMO_TWO_NUMBERS[0][0]:  # her profile, filled in by the team
+                        contact = select(Contact.id).where(Contact.wa_id == wa_id)
+                        do_update_profile(
+                            session, admin, session.scalars(contact).one(),
+                            {"attributes": {"numero_cliente": "C-10482", "ciudad": "Puebla"}},
+                        )  # fmt: skip
     finally:
         db.dispose()
 
@@ -223,6 +234,7 @@ def _ensure_demo_users(settings: Settings) -> None:
 
     from cdmx.actions.canned import do_create_canned
     from cdmx.actions.labels import do_create_label
+    from cdmx.actions.profile import do_create_contact_field
     from cdmx.actions.queues import do_create_queue, do_ensure_default_queue, do_update_queue
     from cdmx.actions.users import do_create_user, do_set_availability
     from cdmx.db.engine import Database
@@ -263,5 +275,7 @@ def _ensure_demo_users(settings: Settings) -> None:
                 _demo_saved_view(session, ids["sofia@demo.cdmx"])
                 for name, color in DEMO_LABELS:
                     do_create_label(session, admin, name=name, color=color)
+                for key, label in DEMO_CONTACT_FIELDS:
+                    do_create_contact_field(session, admin, key, label)
     finally:
         db.dispose()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cdmx.commands.demo import DEMO_USERS, _ensure_demo_users
+from cdmx.commands.demo import (
+    DEMO_CONTACT_FIELDS,
+    DEMO_USERS,
+    _ensure_demo_customer,
+    _ensure_demo_users,
+)
 from cdmx.db.engine import Database
-from cdmx.db.tables import CannedResponse, Queue, QueueMember, User
+from cdmx.db.tables import CannedResponse, Contact, ContactField, Queue, QueueMember, User
 from cdmx.domain.hours import BusinessHours
 from cdmx.settings import Settings
 
@@ -38,3 +43,16 @@ def test_the_demo_has_shared_quick_replies(settings: Settings, db: Database) -> 
             select(CannedResponse.shortcut).where(CannedResponse.owner_id.is_(None))
         ).all()
     assert sorted(shortcuts) == ["gracias", "horario", "saludo"]
+
+
+def test_the_demo_customer_has_a_profile_with_the_teams_own_fields(
+    settings: Settings, db: Database
+) -> None:
+    _ensure_demo_users(settings)
+    _ensure_demo_customer(settings)
+    _ensure_demo_customer(settings)  # twice: nothing doubles
+    with db.read() as session:
+        fields = {f.key for f in session.scalars(select(ContactField))}
+        gabriela = session.scalars(select(Contact).where(Contact.wa_id == "5215511112222")).one()
+    assert fields == {key for key, _ in DEMO_CONTACT_FIELDS}
+    assert gabriela.attributes == {"numero_cliente": "C-10482", "ciudad": "Puebla"}

@@ -4,9 +4,11 @@
 // reconciled by thread.js. Others follow the lock through the store's "composer" topic.
 // "Responder | Nota interna" switches it to writing an internal note (POST …/notes): for
 // the team only, so no window lock, attachments, templates or quotes — the lock is "note".
-// "/" at the start opens the quick replies (canned.js), in either mode.
+// "/" at the start opens the quick replies (canned.js), in either mode; "@" in a note offers
+// the team (mention-picker.js).
 import { api } from "./api.js";
 import { cannedInput, cannedKeydown, closeCanned, setupCanned } from "./canned.js";
+import { mentionInput, mentionKeydown, setupMentionPicker } from "./mention-picker.js";
 import { t } from "./i18n.js";
 import { emit, isMine } from "./store.js";
 import { msUntil } from "./format.js";
@@ -207,8 +209,9 @@ export function setupComposer({ onTemplate }) {
     send();
   });
   setupCanned({ input: textarea, conversation: () => current, onChoose: fillComposer });
+  setupMentionPicker({ input: textarea, note: () => mode === "note" });
   textarea.addEventListener("keydown", (event) => {
-    if (cannedKeydown(event)) return;
+    if (cannedKeydown(event) || mentionKeydown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
@@ -221,6 +224,7 @@ export function setupComposer({ onTemplate }) {
     autosize();
     refreshButton();
     cannedInput();
+    mentionInput();
   });
   templatePrompt.addEventListener("click", () => onTemplate());
   setupReply({ focus: focusComposer });

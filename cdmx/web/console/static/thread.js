@@ -11,6 +11,7 @@ import { renderReferral } from "./referral.js";
 import { state } from "./store.js";
 import { contactLabel } from "./inbox.js";
 import { linkifiedText } from "./links.js";
+import { mentionedText } from "./mention-picker.js";
 import { dayKey, formatDayLabel, formatFull, formatTime, tickElement } from "./format.js";
 
 const thread = document.getElementById("thread");
@@ -155,7 +156,7 @@ function renderReactions(message, node, notes) {
 
 function textNode(text) {
   const paragraph = element("p", "message-text note-text");
-  paragraph.append(linkifiedText(text));
+  paragraph.append(mentionedText(text, linkifiedText));
   return paragraph;
 }
 
