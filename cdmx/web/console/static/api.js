@@ -20,9 +20,10 @@ function csrfToken() {
   return meta ? meta.content : "";
 }
 
-export async function request(method, path, body) {
+// keepalive: the request outlives the page (a "left" sent as the tab closes).
+export async function request(method, path, body, { keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
-  const init = { method, headers, credentials: "same-origin" };
+  const init = { method, headers, credentials: "same-origin", keepalive };
   if (body instanceof FormData) {
     // The browser writes the multipart boundary itself.
     init.body = body;

@@ -14,7 +14,10 @@ let sweepTimer = null;
 
 function send(id, activity) {
   if (!id) return;
-  request("POST", `/api/v1/conversations/${id}/activity`, { state: activity }).catch(() => {});
+  const path = `/api/v1/conversations/${id}/activity`;
+  // "left" as the tab closes must outlive the page, or the others see us for 15 s more.
+  const options = { keepalive: activity === "left" };
+  request("POST", path, { state: activity }, options).catch(() => {});
 }
 
 function names(list) {
