@@ -20,7 +20,7 @@ from cdmx.domain.errors import Forbidden, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_UPDATED
 from cdmx.domain.phone import readable_phone
 from cdmx.domain.states import ConversationStatus, Role
-from cdmx.queries.conversations import visible_condition
+from cdmx.queries.conversations import sees_contact
 
 
 def do_merge_contacts(session: Session, user: User, contact_id: int, other_id: int) -> Contact:
@@ -65,13 +65,7 @@ def _load(session: Session, contact_id: int) -> Contact:
 def _visible_contact(session: Session, user: User, contact_id: int) -> Contact:
     """The contact, if the caller may see one of its conversations (admins: any)."""
     contact = _load(session, contact_id)
-    visible = visible_condition(user)
-    if visible is None:
-        return contact
-    seen = session.scalar(
-        select(Conversation.id).where(Conversation.contact_id == contact.id, visible).limit(1)
-    )
-    if seen is None:
+    if not sees_contact(session, user, [contact.id]):
         raise NotFound("contact_not_found", f"No contact {contact_id}.")
     return contact
 

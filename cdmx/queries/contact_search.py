@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from cdmx.db.tables import Contact, Conversation, User
 from cdmx.domain.identity import canonical_wa_id, digits
 from cdmx.domain.phone import readable_phone
-from cdmx.queries.conversations import contact_group, visible_condition
+from cdmx.queries.conversations import contact_group, sees_contact, visible_condition
 
 MAX_RESULTS = 50
 # Name matches are narrowed in SQL with a loose pattern, then checked exactly in Python
@@ -124,12 +124,10 @@ def _shown(
 def contact_by_id(session: Session, user: User, contact_id: int) -> list[dict[str, Any]]:
     """``[contact]`` shown as its merge head, or ``[]`` when the caller may see none of its
     conversations (or there is no such contact)."""
-    statement = select(Contact).where(Contact.id == contact_id)
-    visible = visible_condition(user)
-    if visible is not None:
-        statement = statement.where(exists().where(Conversation.contact_id == Contact.id, visible))
-    contact = session.scalar(statement)
-    return _shown(session, user, [contact], 1) if contact is not None else []
+    contact = session.get(Contact, contact_id)
+    if contact is None or not sees_contact(session, user, [contact.id]):
+        return []
+    return _shown(session, user, [contact], 1)
 
 
 def contact_json(session: Session, user: User, contact: Contact) -> dict[str, Any]:

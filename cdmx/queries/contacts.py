@@ -11,7 +11,11 @@ from cdmx.db.tables import Contact, ContactField, Conversation, Message, User
 from cdmx.domain.errors import NotFound
 from cdmx.domain.phone import readable_phone
 from cdmx.domain.states import Direction
-from cdmx.queries.conversations import contact_group, conversations_by_id, visible_condition
+from cdmx.queries.conversations import (
+    contact_group,
+    conversations_by_id,
+    sees_contact,
+)
 from cdmx.queries.serialize import iso
 from cdmx.whatsapp.content import message_referral
 
@@ -25,15 +29,8 @@ def shown_contact(session: Session, user: User, contact_id: int) -> Contact:
         contact = session.get(Contact, contact.merged_into_id)
     if contact is None:
         raise NotFound("contact_not_found", f"No contact {contact_id}.")
-    visible = visible_condition(user)
-    if visible is not None:
-        seen = session.scalar(
-            select(Conversation.id)
-            .where(Conversation.contact_id.in_(contact_group(session, contact.id)), visible)
-            .limit(1)
-        )
-        if seen is None:
-            raise NotFound("contact_not_found", f"No contact {contact_id}.")
+    if not sees_contact(session, user, contact_group(session, contact.id)):
+        raise NotFound("contact_not_found", f"No contact {contact_id}.")
     return contact
 
 

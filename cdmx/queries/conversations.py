@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, or_, select
@@ -118,6 +118,16 @@ def contact_group(session: Session, contact_id: int) -> list[int]:
     head = shown or contact_id
     merged = session.scalars(select(Contact.id).where(Contact.merged_into_id == head)).all()
     return [head, *merged]
+
+
+def sees_contact(session: Session, user: User, contact_ids: Sequence[int]) -> bool:
+    """Whether the caller may see a conversation of one of these contacts (admins: any
+    contact) — what lets them see the contact at all."""
+    visible = visible_condition(user)
+    if visible is None:
+        return True
+    seen = select(Conversation.id).where(Conversation.contact_id.in_(contact_ids), visible)
+    return session.scalar(seen.limit(1)) is not None
 
 
 def visible_condition(user: User) -> ColumnElement[bool] | None:
