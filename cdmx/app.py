@@ -54,6 +54,7 @@ from cdmx.workers.routing import run_routing
 from cdmx.workers.runner import Workers
 from cdmx.workers.templates import run_template_sync, sync_all_templates
 from cdmx.workers.timers import run_timers
+from cdmx.workers.webhooks import WebhookDeliverer
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "console" / "static"
@@ -99,6 +100,7 @@ def build_runtime(
     *,
     graph_transport: httpx.AsyncBaseTransport | None = None,
     sns_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Runtime:
     """Every long-lived object, built from the settings; nothing starts yet."""
     sealer = Sealer(settings.secret_key or "demo")
@@ -146,6 +148,7 @@ def build_runtime(
                 run_presence, worker_db, settings.presence_timeout_seconds
             ),
             "timers": functools.partial(run_timers, worker_db),
+            "webhooks": WebhookDeliverer(worker_db, sealer, transport=webhook_transport).run,
         },
         periodic=[sync_templates] if settings.business_account_id else [],
         inbox_threads=settings.inbox_threads, webhooks_waiting=inbox_writer.waiting,

@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from cdmx.actions.webhooks import queue_deliveries, wanted_by_subscriptions
 from cdmx.db.tables import EVENTS, Conversation, Message
 from cdmx.domain.events import MESSAGE_CREATED, EventData, MessageCreated, MessageUpdated
 from cdmx.queries.conversations import audience_of, conversation_snapshot
 from cdmx.queries.messages import message_snapshot
 
 _INSERT = EVENTS.insert()
+_INSERT_RETURNING = EVENTS.insert().returning(EVENTS.c.id, sort_by_parameter_order=True)
 
 
 @dataclass
@@ -49,21 +51,31 @@ def emit(
 
 
 def write_events(session: Session) -> None:
-    """Insert the transaction's events in the order emitted (their ids follow it)."""
+    """Insert the transaction's events in the order emitted (their ids follow it), and the
+    webhook deliveries of those an endpoint wants."""
     emitted = session.info.get("events")
     if not emitted:
         return
-    session.connection().execute(
-        _INSERT,
+    rows = [
+        {
+            "type": e.type,
+            "data": e.data,
+            "conversation_id": e.conversation_id,
+            "audience": e.audience,
+            "created_at": e.created_at,
+        }  # fmt: skip
+        for e in emitted
+    ]
+    connection = session.connection()
+    if not wanted_by_subscriptions(session, {e.type for e in emitted}):
+        connection.execute(_INSERT, rows)
+        return
+    ids = connection.execute(_INSERT_RETURNING, rows).scalars().all()
+    queue_deliveries(
+        session,
         [
-            {
-                "type": e.type,
-                "data": e.data,
-                "conversation_id": e.conversation_id,
-                "audience": e.audience,
-                "created_at": e.created_at,
-            }  # fmt: skip
-            for e in emitted
+            (id_, e.type, e.conversation_id, e.created_at)
+            for id_, e in zip(ids, emitted, strict=True)
         ],
     )
 

@@ -391,6 +391,78 @@ class Event(Base):
     created_at: Mapped[datetime]
 
 
+class WebhookSubscription(Base):
+    """An endpoint of the business's that receives signed events (Standard Webhooks)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    events: Mapped[list[str]] = mapped_column(JSON)  # event types, or ["*"]
+    # The signing secrets, encrypted with CDMX_SECRET_KEY; after a rotation the previous one
+    # signs too until previous_secret_until.
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    previous_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    previous_secret_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Since when every attempt has failed (None: the last one succeeded).
+    failing_since: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: written with the change, in the same transaction,
+    then POSTed until the endpoint answers 2xx (or three days pass)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        # What the deliverer claims: pending rows, the oldest of each conversation first.
+        Index(
+            "ix_webhook_deliveries_pending",
+            "subscription_id",
+            "conversation_id",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),  # fmt: skip
+        Index("ix_webhook_deliveries_log", "subscription_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    event_type: Mapped[str] = mapped_column(String(60))
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The body of an event that is not in ``events`` (a test event); else built from it.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # delivered | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class WebhookAttempt(Base):
+    """One POST of a delivery: what the endpoint answered, for the delivery log."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None]
+    duration_ms: Mapped[int]
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class Template(Base):
     """A message template of a business account, as last synced from Meta."""
 
@@ -454,3 +526,6 @@ QUEUE_MEMBERS = table(QueueMember)
 LABELS = table(Label)
 CONVERSATION_LABELS = table(ConversationLabel)
 MENTIONS = table(Mention)
+WEBHOOK_SUBSCRIPTIONS = table(WebhookSubscription)
+WEBHOOK_DELIVERIES = table(WebhookDelivery)
+WEBHOOK_ATTEMPTS = table(WebhookAttempt)

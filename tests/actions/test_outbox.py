@@ -20,8 +20,8 @@ from cdmx.whatsapp.payload import parse_update
 from tests.factories import status, text_message
 
 
-def open_conversation(db: Database, wa_id: str = "5215512345678") -> int:
-    inbound = parse_update(json.dumps(text_message("hola", wa_id=wa_id)).encode()).messages[0]
+def open_conversation(db: Database, wa_id: str = "5215512345678", text: str = "hola") -> int:
+    inbound = parse_update(json.dumps(text_message(text, wa_id=wa_id)).encode()).messages[0]
     with db.write() as session:
         channel = session.scalars(select(Channel)).one()
         message = do_record_inbound_message(session, channel, inbound)

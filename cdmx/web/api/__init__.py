@@ -22,11 +22,12 @@ from cdmx.web.api import (
     tokens,
     users,
     views,
+    webhooks,
 )
 
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, contacts, views, mentions, activity, labels, events,
+    merge, contacts, views, mentions, activity, labels, webhooks, events,
 ):  # fmt: skip
     router.include_router(module.router)

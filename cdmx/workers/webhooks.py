@@ -1,0 +1,160 @@
+"""The webhook deliverer: POSTs the delivery outbox to the business's endpoints, signed.
+
+A pipeline, not rounds: up to MAX_IN_FLIGHT requests are under way at once, each claimed as
+a lease; whatever has finished is recorded together (one transaction for the batch) and
+frees its place, so a slow endpoint holds only its own requests, never the others'. A
+conversation's next event for an endpoint is claimable once the previous one is recorded,
+so its events arrive in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+
+from cdmx.actions.webhooks import Answer, DeliveryJob, claim_deliveries, do_record_answers
+from cdmx.db.engine import Database
+from cdmx.domain.sealing import Sealer
+from cdmx.domain.webhooks import EXCERPT_BYTES, TIMEOUT_SECONDS, signature
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 32
+POLL_SECONDS = 0.5  # retries come due without a wake-up; this is how soon they go
+USER_AGENT = "WhatsApp-CDMX-Webhooks/1"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WebhookDeliverer:
+    def __init__(
+        self,
+        db: Database,
+        sealer: Sealer,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = _now,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
+        self.db = db
+        self.sealer = sealer
+        self.transport = transport
+        self.clock = clock
+        self.max_in_flight = max_in_flight
+
+    def _claim(self, room: int) -> list[DeliveryJob]:
+        with self.db.write() as session:
+            return claim_deliveries(session, self.sealer, self.clock(), room)
+
+    def _record(self, answers: list[Answer]) -> None:
+        with self.db.write() as session:
+            do_record_answers(session, answers, self.clock())
+
+    async def post(self, client: httpx.AsyncClient, job: DeliveryJob) -> Answer:
+        """One signed POST; what the endpoint answered (never raises)."""
+        timestamp = int(self.clock().timestamp())
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": job.webhook_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature(job.secrets, job.webhook_id, timestamp, job.body),
+        }
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(TIMEOUT_SECONDS):
+                request = client.build_request("POST", job.url, content=job.body, headers=headers)
+                response = await client.send(request, stream=True)
+                try:
+                    excerpt = await _first_bytes(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            error = f"no answer within {TIMEOUT_SECONDS:g} s"
+            return Answer(job, None, _ms(started), None, error)
+        except httpx.HTTPError as exc:
+            return Answer(job, None, _ms(started), None, _describe(exc))
+        return Answer(job, response.status_code, _ms(started), excerpt, None)
+
+    async def deliver_due(self, client: httpx.AsyncClient) -> int:
+        """One round: claim what is due, send it all, record it; how many were sent. (The
+        running deliverer pipelines instead; rounds are for the command line and tests.)"""
+        jobs = await asyncio.to_thread(self._claim, self.max_in_flight)
+        if jobs:
+            answers = await asyncio.gather(*(self.post(client, job) for job in jobs))
+            await asyncio.to_thread(self._record, list(answers))
+        return len(jobs)
+
+    async def run(self, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
+        timeout = httpx.Timeout(TIMEOUT_SECONDS)
+        async with httpx.AsyncClient(
+            transport=self.transport, timeout=timeout, follow_redirects=False
+        ) as client:
+            await self._run(client, wakeup, stop)
+
+    async def _run(
+        self, client: httpx.AsyncClient, wakeup: asyncio.Event, stop: asyncio.Event
+    ) -> None:
+        in_flight: set[asyncio.Task[Answer]] = set()
+        while not stop.is_set():
+            wakeup.clear()
+            room = self.max_in_flight - len(in_flight)
+            if room > 0:
+                try:
+                    jobs = await asyncio.to_thread(self._claim, room)
+                except Exception:
+                    log.exception("claiming webhook deliveries failed; retrying shortly")
+                    jobs = []
+                in_flight.update(asyncio.create_task(self.post(client, job)) for job in jobs)
+            woken = asyncio.ensure_future(wakeup.wait())
+            await asyncio.wait(
+                {*in_flight, woken}, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED"
+            )
+            woken.cancel()
+            finished = [task for task in in_flight if task.done()]
+            if finished:
+                in_flight.difference_update(finished)
+                await self._record_safely([task.result() for task in finished])
+        # Stopping: what is under way finishes (it is short) and is recorded; a request that
+        # does not is left to its lease and sent again by the next deliverer.
+        if in_flight:
+            done, pending = await asyncio.wait(in_flight, timeout=2)
+            for task in pending:
+                task.cancel()
+            await self._record_safely([task.result() for task in done])
+
+    async def _record_safely(self, answers: list[Answer]) -> None:
+        if not answers:
+            return
+        try:
+            await asyncio.to_thread(self._record, answers)
+        except Exception:
+            # Left to their leases: sent again, and the receiver drops the repeat by its id.
+            log.exception("recording %d webhook answers failed", len(answers))
+
+
+async def _first_bytes(response: httpx.Response) -> str:
+    """The start of the answer, for the log, without reading a large body."""
+    kept = b""
+    async for chunk in response.aiter_raw():
+        kept += chunk
+        if len(kept) >= EXCERPT_BYTES:
+            break
+    return kept[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    text = str(exc).strip()
+    name = type(exc).__name__
+    return f"{name}: {text}"[:500] if text else name
