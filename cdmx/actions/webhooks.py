@@ -399,10 +399,11 @@ def claim_deliveries(
         secrets = [sealer.unseal(target.secret_sealed)]
         if target.previous_secret_sealed and (target.previous_secret_until or now) > now:
             secrets.append(sealer.unseal(target.previous_secret_sealed))
-        webhook_id = message_id(row.event_id, row.id)
-        if row.payload is not None:
+        if row.payload is not None:  # a test event (or its resend): its own id
             payload = row.payload
+            webhook_id = str(payload["id"])
         else:
+            webhook_id = message_id(row.event_id, row.id)
             event = events[row.event_id]
             payload = envelope(event.type, webhook_id, event.created_at, event.data)
         jobs.append(

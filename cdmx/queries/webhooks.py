@@ -91,6 +91,12 @@ def delivery_log(
     }
 
 
+def _webhook_id(delivery: WebhookDelivery) -> str:
+    if delivery.payload is not None:
+        return str(delivery.payload["id"])
+    return message_id(delivery.event_id, delivery.id)
+
+
 def disabled_subscriptions(session: Session) -> int:
     """How many endpoints were turned off for failing (the console tells the admins)."""
     found = session.scalars(

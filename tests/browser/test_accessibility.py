@@ -15,7 +15,14 @@ from tests.browser.test_poc import agent_and_phone, login
 
 pytestmark = pytest.mark.browser
 
-ADMIN_PAGES = ("/admin/users", "/admin/queues", "/admin/numbers", "/admin/labels", "/canned")
+ADMIN_PAGES = (
+    "/admin/users",
+    "/admin/queues",
+    "/admin/numbers",
+    "/admin/labels",
+    "/admin/webhooks",
+    "/canned",
+)
 
 
 def serious(page: Any) -> list[str]:

@@ -45,6 +45,7 @@ def test_an_admin_sets_up_a_queue_and_an_agent_then_deactivates_the_agent(
     login(page, stack.app_url, admin)
 
     # Colas: a new queue "Soporte", open Monday to Friday 9 to 6, closed on holidays.
+    page.click("#admin-menu")
     page.click("#queues-link")
     expect(page.locator(".queue-section").first).to_contain_text("predeterminada")
     page.locator("#add-queue").get_by_label("Nombre").fill("Soporte")
@@ -91,6 +92,7 @@ def test_an_admin_sets_up_a_queue_and_an_agent_then_deactivates_the_agent(
         assert queue.id in member_queue_ids(session, [rosa.id])[rosa.id]
 
     # Usuarios: an agent of capacity 1 in Soporte only.
+    page.click("#admin-menu")
     page.click("#users-link")
     own = page.locator(".user-row", has_text=admin.email)
     expect(own.locator(".user-capacity")).to_have_text("predeterminada (8)")
@@ -145,7 +147,9 @@ async def _sign_in(client: httpx.AsyncClient, user: User) -> None:
     assert (await client.post("/login", data=form)).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/queues", "/admin/labels"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/admin/queues", "/admin/labels", "/admin/webhooks"]
+)
 async def test_only_admins_get_the_admin_pages(
     client: httpx.AsyncClient, make_user: Callable[..., User], path: str
 ) -> None:

@@ -34,6 +34,7 @@ def test_an_admin_manages_labels_and_customer_fields(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     login(page, stack.app_url, admin)
+    page.click("#admin-menu")
     page.click("#labels-link")
     expect(page.locator("h1")).to_have_text("Etiquetas y campos del cliente")
 

@@ -26,6 +26,7 @@ def test_a_new_agent_chooses_their_password_through_the_link_the_admin_copied(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     login(page, stack.app_url, admin)
+    page.click("#admin-menu")
     page.click("#users-link")
     add = page.locator("#add-user")
     add.get_by_label("Correo electrónico").fill("lupita@test.cdmx")

@@ -470,6 +470,61 @@ STRINGS: dict[str, dict[str, str]] = {
         "views_saved": "Vista «{name}» guardada.",
         "views_delete": "Eliminar la vista {name}",
         "views_deleted": "Vista «{name}» eliminada.",
+        "webhooks_link": "Webhooks",
+        "webhooks_title": "Webhooks",
+        "webhooks_intro": (
+            "Sus sistemas (pedidos, CRM, tickets) reciben cada evento que elijan, firmado según "
+            "Standard Webhooks; si no responden, se reintenta durante 3 días sin perder ni "
+            "repetir nada."
+        ),
+        "webhooks_schema": "Esquema JSON de cada evento",
+        "webhooks_attention": (
+            "Un webhook se desactivó porque su sistema no respondió durante 24 horas; los eventos"
+            " esperan."
+        ),
+        "webhooks_secret": "Secreto de firma",
+        "webhooks_secret_new": (
+            "Webhook para {url} creado. Copie su secreto de firma ahora: no se vuelve a mostrar."
+        ),
+        "webhooks_secret_rotated": (
+            "Secreto nuevo para {url}. El anterior sigue firmando 24 horas: cámbielo en su "
+            "sistema antes."
+        ),
+        "webhooks_active": "Activo",
+        "webhooks_inactive": "Desactivado",
+        "webhooks_disabled_reason": "Desactivado:",
+        "webhooks_failing_since": "Falla desde",
+        "webhooks_rotating": "el secreto anterior firma hasta",
+        "webhooks_events": "Eventos",
+        "webhooks_all_events": "Todos los eventos",
+        "webhooks_pick_events": "Elija al menos un evento.",
+        "webhooks_test": "Enviar evento de prueba",
+        "webhooks_test_sent": "Evento de prueba en camino.",
+        "webhooks_rotate": "Cambiar secreto",
+        "webhooks_turn_off": "Desactivar",
+        "webhooks_turn_on": "Activar",
+        "webhooks_url": "Dirección (URL)",
+        "webhooks_url_placeholder": "https://pedidos.ejemplo.mx/whatsapp",
+        "webhooks_description": "Descripción",
+        "webhooks_log": "Entregas recientes",
+        "webhooks_log_event": "Evento",
+        "webhooks_log_state": "Estado",
+        "webhooks_log_attempts": "Intentos",
+        "webhooks_log_answer": "Respuesta de su sistema",
+        "webhooks_log_empty": "Aún no hay entregas.",
+        "webhooks_log_more": "Ver anteriores",
+        "webhooks_status_pending": "Pendiente",
+        "webhooks_status_delivered": "Entregado",
+        "webhooks_status_failed": "Abandonado tras 3 días",
+        "webhooks_next_try": "Próximo intento: {time}",
+        "webhooks_resend": "Reenviar",
+        "webhooks_resent": "Reenvío en camino.",
+        "webhooks_delete_confirm": (
+            "¿Eliminar el webhook {url}? Sus entregas pendientes y su registro se borran."
+        ),
+        "webhooks_empty": "Aún no hay webhooks.",
+        "webhooks_add": "Nuevo webhook",
+        "webhooks_create": "Crear webhook",
         "admin_labels_link": "Etiquetas",
         "admin_labels_title": "Etiquetas y campos del cliente",
         "admin_labels_intro": (
@@ -500,6 +555,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "¿Eliminar el campo «{name}»? Deja de mostrarse en los perfiles (los valores guardados"
             " se conservan)."
         ),
+        "admin_menu": "Administración",
         "admin_actions": "Acciones",
         "admin_delete": "Eliminar",
         "canned_delete_confirm": "¿Eliminar /{shortcut}?",
@@ -1038,6 +1094,61 @@ STRINGS: dict[str, dict[str, str]] = {
         "views_saved": "View “{name}” saved.",
         "views_delete": "Delete the view {name}",
         "views_deleted": "View “{name}” deleted.",
+        "webhooks_link": "Webhooks",
+        "webhooks_title": "Webhooks",
+        "webhooks_intro": (
+            "Your systems (orders, CRM, ticketing) receive every event they choose, signed on the"
+            " Standard Webhooks spec; when they do not answer, it is retried for 3 days, losing "
+            "and repeating nothing."
+        ),
+        "webhooks_schema": "JSON Schema of every event",
+        "webhooks_attention": (
+            "A webhook was turned off because its system did not answer for 24 hours; the events "
+            "are waiting."
+        ),
+        "webhooks_secret": "Signing secret",
+        "webhooks_secret_new": (
+            "Webhook for {url} created. Copy its signing secret now: it is not shown again."
+        ),
+        "webhooks_secret_rotated": (
+            "New secret for {url}. The old one keeps signing for 24 hours: change it in your "
+            "system before then."
+        ),
+        "webhooks_active": "Active",
+        "webhooks_inactive": "Turned off",
+        "webhooks_disabled_reason": "Turned off:",
+        "webhooks_failing_since": "Failing since",
+        "webhooks_rotating": "the previous secret signs until",
+        "webhooks_events": "Events",
+        "webhooks_all_events": "All events",
+        "webhooks_pick_events": "Choose at least one event.",
+        "webhooks_test": "Send test event",
+        "webhooks_test_sent": "Test event on its way.",
+        "webhooks_rotate": "Rotate secret",
+        "webhooks_turn_off": "Turn off",
+        "webhooks_turn_on": "Turn on",
+        "webhooks_url": "Address (URL)",
+        "webhooks_url_placeholder": "https://orders.example.com/whatsapp",
+        "webhooks_description": "Description",
+        "webhooks_log": "Recent deliveries",
+        "webhooks_log_event": "Event",
+        "webhooks_log_state": "State",
+        "webhooks_log_attempts": "Attempts",
+        "webhooks_log_answer": "Your system's answer",
+        "webhooks_log_empty": "No deliveries yet.",
+        "webhooks_log_more": "Show older",
+        "webhooks_status_pending": "Pending",
+        "webhooks_status_delivered": "Delivered",
+        "webhooks_status_failed": "Given up after 3 days",
+        "webhooks_next_try": "Next try: {time}",
+        "webhooks_resend": "Resend",
+        "webhooks_resent": "Resend on its way.",
+        "webhooks_delete_confirm": (
+            "Delete the webhook {url}? Its pending deliveries and its log are erased."
+        ),
+        "webhooks_empty": "No webhooks yet.",
+        "webhooks_add": "New webhook",
+        "webhooks_create": "Create webhook",
         "admin_labels_link": "Labels",
         "admin_labels_title": "Labels and customer fields",
         "admin_labels_intro": (
@@ -1066,6 +1177,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "Delete the field “{name}”? Profiles stop showing it (values already kept are not "
             "erased)."
         ),
+        "admin_menu": "Administration",
         "admin_actions": "Actions",
         "admin_delete": "Delete",
         "canned_delete_confirm": "Delete /{shortcut}?",

@@ -21,10 +21,12 @@ from cdmx.actions.users import user_json as users_json
 from cdmx.db.tables import Channel, Queue, User
 from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
+from cdmx.domain.webhooks import EVENT_TYPES
 from cdmx.queries.contacts import contact_fields
 from cdmx.queries.conversations import queues_of
 from cdmx.queries.labels import all_labels
 from cdmx.queries.queues import queues_json
+from cdmx.queries.webhooks import all_subscriptions, disabled_subscriptions
 from cdmx.web.auth import authenticate, csrf_token, load_user, sign_in, sign_out
 from cdmx.web.bearer import still_bound
 from cdmx.web.console.i18n import pick_language, strings_for
@@ -101,6 +103,9 @@ def console(request: Request) -> Response:
     }  # fmt: skip
     context: dict[str, Any] = {"user": user_json, "timezone": settings.timezone, "boot": boot}
     context["attention"] = user.role != "agent" and _numbers_needing_attention(request)
+    if user.role == "admin":
+        with services(request).db.read() as session:
+            context["webhooks_off"] = disabled_subscriptions(session)
     return _render(request, "console.html", context)
 
 
@@ -216,6 +221,23 @@ def labels_page(request: Request) -> Response:
         request, "labels.html",
         {"user": user_json, "labels": labels, "fields": fields,
          "boot": {"strings": strings_for(lang), "lang": lang}},
+    )  # fmt: skip
+
+
+@router.get("/admin/webhooks", response_class=HTMLResponse)
+def webhooks_page(request: Request) -> Response:
+    """The business's endpoints that receive events, with their delivery log (admins)."""
+    user = _page_user(request, ("admin",))
+    if isinstance(user, Response):
+        return user
+    with services(request).db.read() as session:
+        subscriptions = all_subscriptions(session)
+    user_json = _signed_in_json(user)
+    lang = _language(request)
+    return _render(
+        request, "webhooks.html",
+        {"user": user_json, "webhooks": subscriptions, "event_types": EVENT_TYPES[:-1],
+         "boot": {"strings": strings_for(lang), "lang": lang, "event_types": EVENT_TYPES[:-1]}},
     )  # fmt: skip
 
 
