@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cdmx.commands import channels, demo, migrate, queues, serve, users
+from cdmx.commands import backup, channels, demo, migrate, queues, serve, users
 from cdmx.settings import SettingsError
 
 
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     users.register(sub)
     queues.register(sub)
     channels.register(sub)
+    backup.register(sub)
 
     from cdmx.aws.cli import register as register_aws
 
