@@ -97,7 +97,8 @@ def _files(url: str, store: LocalStore, count: int, kb: int) -> None:
     """Real files for ``count`` media rows; the others are marked expired (no file)."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        ids = list(connection.scalars(text("SELECT id FROM media ORDER BY id LIMIT :n"), {"n": count}))
+        first = text("SELECT id FROM media ORDER BY id LIMIT :n")
+        ids = list(connection.scalars(first, {"n": count}))
         connection.execute(
             text("UPDATE media SET status = 'expired', storage_key = NULL, thumbnail_key = NULL")
         )
