@@ -120,7 +120,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _reporting(work: Any) -> int:
-    """Run ``work``; a BackupError is one line on stderr and its exit status."""
+    """Run ``work``; a BackupError is one line on stderr and its exit status, and so is a
+    full disk, a refused folder or an S3 error (exit status 1), never a traceback."""
     from cdmx.backup.errors import BackupError
 
     try:
@@ -128,4 +129,16 @@ def _reporting(work: Any) -> int:
     except BackupError as exc:
         print(f"cdmx: {exc}", file=sys.stderr)
         return exc.exit_status
+    except OSError as exc:
+        print(f"cdmx: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("botocore", "boto3", "s3transfer")):
+            raise
+        print(f"cdmx: S3: {_first_line(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

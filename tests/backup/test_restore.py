@@ -131,3 +131,14 @@ async def test_restore_refuses_a_backup_of_the_other_backend(
     url = f"sqlite:///{tmp_path / 'other.db'}"
     assert restore(monkeypatch, url, tmp_path / "new-media", backup) == 1
     assert "the backup is of a postgresql database" in capsys.readouterr().err
+
+
+async def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(
+    cli_env: None, populated: Populated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["backup", "--to", str(blocker / "backup")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == f"cdmx: Not a directory: {blocker / 'backup' / 'database'}"
