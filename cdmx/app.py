@@ -44,6 +44,7 @@ from cdmx.web.bearer import TokenSigner
 from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
 from cdmx.web.ingest import InboxWriter
+from cdmx.web.requestid import RequestId
 from cdmx.web.services import Services
 from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
@@ -217,6 +218,8 @@ def mount_routes(app: FastAPI, settings: Settings) -> None:
     )
     # Added last, so it runs first: a webhook skips the session and the router.
     app.add_middleware(webhooks.WebhookReceiver)
+    # Outermost: every response, a webhook's too, carries X-Request-ID (cdmx/web/requestid.py).
+    app.add_middleware(RequestId)
     install_error_handlers(app)
     app.include_router(webhooks.router)
     app.include_router(sns_webhook.router)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from cdmx.commands import channels, demo, migrate, queues, serve, users
+from cdmx.commands import backup, channels, demo, migrate, queues, serve, users
+from cdmx.logs import configure_logging
 from cdmx.settings import SettingsError
 
 
@@ -16,10 +16,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cdmx`` command line; a settings error is one line on stderr and exit 2."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CDMX_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        configure_logging(
+            os.environ.get("CDMX_LOG_LEVEL", "INFO"), os.environ.get("CDMX_LOG_FORMAT", "text")
+        )
+    except ValueError as exc:
+        print(f"cdmx: setting error: CDMX_LOG_FORMAT: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except SettingsError as exc:
@@ -39,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     users.register(sub)
     queues.register(sub)
     channels.register(sub)
+    backup.register(sub)
 
     from cdmx.aws.cli import register as register_aws
 

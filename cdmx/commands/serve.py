@@ -32,8 +32,9 @@ def _serve(args: argparse.Namespace) -> int:
     apply_migrations(settings)
     app = create_app(settings, run_workers=not args.no_workers)
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5
-    )
+        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5,
+        log_config=None,  # uvicorn's lines go through the program's handler (CDMX_LOG_FORMAT)
+    )  # fmt: skip
     freeze_startup_objects()
     console_server(config).run()
     return 0

@@ -50,7 +50,9 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=True, echo=echo)
             self.read_engine = _sqlite_engine(url, immediate=False, echo=echo)
         else:
-            self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
+            self.engine = create_engine(
+                url, echo=echo, pool_size=10, max_overflow=10, hide_parameters=not echo
+            )
             _ping_after_idle(self.engine, PING_AFTER_IDLE_SECONDS)
             # Reads run outside a transaction: each statement sees what was committed when
             # it began, as it would inside one at READ COMMITTED, without the BEGIN and
@@ -257,6 +259,9 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
     engine = create_engine(
         url,
         echo=echo,
+        # A failed statement's error (and so its log line) leaves out the values: they are
+        # customers' messages, tokens and password hashes.
+        hide_parameters=not echo,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
 

@@ -593,7 +593,8 @@ def _load_postgresql(url: str, rows: _Rows) -> None:
             statement = f"COPY {table(model).name} ({', '.join(columns)}) FROM STDIN"
             with conn.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in source:
-                    copy.write_row([dump(name, row[name]) for name in columns])
+                    # A column the corpus does not fill (added since, nullable) goes in NULL.
+                    copy.write_row([dump(name, row.get(name)) for name in columns])
             conn.commit()
         for name in ("contacts", "conversations", "messages", "media"):
             conn.execute(
