@@ -32,8 +32,12 @@ def _serve(args: argparse.Namespace) -> int:
     apply_migrations(settings)
     app = create_app(settings, run_workers=not args.no_workers)
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5
-    )
+        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5,
+        # The client's address (audit trail) comes from X-Forwarded-For only when the
+        # connection is from one of these proxies; uvicorn would otherwise read its own
+        # FORWARDED_ALLOW_IPS from the environment, which Settings alone reads.
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+    )  # fmt: skip
     freeze_startup_objects()
     console_server(config).run()
     return 0

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from cdmx.web.api import (
     activity,
     agents,
+    audit,
     canned,
     contacts,
     conversations,
@@ -27,6 +28,6 @@ from cdmx.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, contacts, views, mentions, activity, labels, events,
+    merge, contacts, views, mentions, activity, labels, audit, events,
 ):  # fmt: skip
     router.include_router(module.router)

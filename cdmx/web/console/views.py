@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from cdmx.actions.audit import current_origin, record_audit
 from cdmx.actions.channels import channel_json
 from cdmx.actions.users import do_update_user
 from cdmx.actions.users import user_json as users_json
@@ -23,7 +24,14 @@ from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
 from cdmx.queries.conversations import queues_of
 from cdmx.queries.queues import queues_json
-from cdmx.web.auth import authenticate, csrf_token, load_user, sign_in, sign_out
+from cdmx.web.auth import (
+    audit_signed_in,
+    authenticate,
+    csrf_token,
+    load_user,
+    sign_in,
+    sign_out,
+)
 from cdmx.web.bearer import still_bound
 from cdmx.web.console.i18n import pick_language, strings_for
 from cdmx.web.services import services
@@ -74,6 +82,7 @@ async def login(
     if user is None:
         error = strings_for(lang).get("error_login_invalid", "Wrong e-mail or password.")
         return _render(request, "login.html", {"error": error, "email": email}, 401)
+    await run_in_threadpool(audit_signed_in, services(request).db, user, "auth.sign_in")
     sign_in(request, user)
     return RedirectResponse("/", status_code=303)
 
@@ -305,7 +314,15 @@ async def welcome(
 
     def choose() -> None:
         with services(request).db.write() as session:
+            # The invitee is the one acting (no session yet): the change and the sign-in
+            # are theirs in the audit trail.
+            if (origin := current_origin()) is not None:
+                origin.act_as(user, "console")
             do_update_user(session, user.id, password=password)
+            record_audit(
+                session, "auth.sign_in", object_type="user", object_id=user.id, actor=user,
+                detail={"with": "sign_in_link"},
+            )  # fmt: skip
 
     await run_in_threadpool(choose)
     sign_in(request, user)
