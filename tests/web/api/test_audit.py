@@ -880,3 +880,40 @@ async def test_failed_sign_in_of_an_inactive_account_is_recorded(
     assert (await client.post("/api/v1/auth/token", json=body)).status_code == 401
     [row] = rows(db, 0, "auth.sign_in_failed")
     assert (row.object_type, row.object_id, row.via) == ("user", agent.id, "token")
+
+
+# --- the console page -------------------------------------------------------------------
+
+
+async def test_the_audit_page_is_for_admins_and_filters_like_the_api(
+    client: httpx.AsyncClient, db: Database, make_user: Callable[..., User]
+) -> None:
+    assert (await client.get("/admin/audit")).headers["location"] == "/login"
+    supervisor = make_user(role="supervisor", availability="offline")
+    assert await sign_in_console(client, supervisor.email, PASSWORD) == 303
+    refused = await client.get("/admin/audit")
+    assert (refused.status_code, refused.headers["location"]) == (303, "/")
+    client.cookies.clear()
+    admin = make_user(role="admin", availability="offline", name="Alma Admin")
+    assert await sign_in_console(client, admin.email, PASSWORD) == 303
+    _seed(db, 60)
+    _seed(db, 1, action="conversation.closed", object_type="conversation", object_id=77)
+    page = await client.get("/admin/audit")
+    assert page.status_code == 200
+    assert page.text.count('class="audit-row"') == 50  # a page
+    assert 'id="audit-link"' in page.text and "Auditoría" in page.text
+    older = re.search(r'id="audit-older" href="([^"]+)"', page.text)
+    assert older is not None
+    second = await client.get(older.group(1).replace("&amp;", "&"))
+    assert second.text.count('class="audit-row"') == 13  # 61 seeded + 2 sign-ins: 50 + 13
+    closed = await client.get(
+        "/admin/audit", params={"action": "conversation.closed", "object_type": "conversation"}
+    )
+    assert closed.text.count('class="audit-row"') == 1 and "Conversación 77" in closed.text
+    download = re.search(r'id="audit-download" href="([^"]+)"', closed.text)
+    assert download is not None
+    csv_text = (await client.get(download.group(1).replace("&amp;", "&"))).text
+    assert len(list(csv.DictReader(io.StringIO(csv_text)))) == 1
+    for bad in ({"actor_id": "x"}, {"cursor": "nope"}, {"actor_id": "9" * 30}, {"from": "ayer"}):
+        answer = await client.get("/admin/audit", params=bad)
+        assert answer.status_code == 200 and 'id="audit-error"' in answer.text, bad
