@@ -804,6 +804,12 @@ async def test_a_supervisor_reading_someone_elses_conversation_is_recorded_once(
     assert (row.actor_id, row.actor_name, row.object_type, row.object_id) == (
         boss.id, boss.name, "conversation", cid
     )  # fmt: skip
+    # What the dedup costs: a re-read within the half hour sends no audit statement.
+    web = client._transport.app.state.services.db  # type: ignore[attr-defined]
+    with count_queries(web) as again:
+        url = f"/api/v1/conversations/{cid}/messages"
+        assert (await client.get(url, headers=boss_auth)).is_success
+    assert again and [s for s in again if "audit_log" in s] == []
     assert row.address == ADDRESS
     # Half an hour later it counts again.
     with db.write() as session:
@@ -917,3 +923,29 @@ async def test_the_audit_page_is_for_admins_and_filters_like_the_api(
     for bad in ({"actor_id": "x"}, {"cursor": "nope"}, {"actor_id": "9" * 30}, {"from": "ayer"}):
         answer = await client.get("/admin/audit", params=bad)
         assert answer.status_code == 200 and 'id="audit-error"' in answer.text, bad
+
+
+# --- the message path -----------------------------------------------------------------------
+
+
+async def test_the_message_path_sends_no_audit_statement(
+    client: httpx.AsyncClient, app: Any, db: Database, make_user: Callable[..., User]
+) -> None:
+    """An inbound webhook, its processing, an agent's reply and its send, and the agent
+    reading their own conversation: not one statement touches the audit trail (a reply is
+    not an audited action; the webhook never reaches the origin middleware)."""
+    ana = make_user()
+    auth = await bearer(client, ana)
+    services = app.state.services
+    # The web's pool, and the workers' (the inbox processor and the outbox sender use it).
+    with count_queries(services.db) as web, count_queries(services.feed.db) as workers:
+        await deliver(client, text_message("hola", wa_id="5215512340001"))
+        [found] = await eventually(lambda: conversations(client, auth, "mine"))
+        cid = found["id"]
+        body = {"type": "text", "text": "¿En qué te ayudo?", "local_id": "r1"}
+        sent = await client.post(f"/api/v1/conversations/{cid}/messages", json=body, headers=auth)
+        assert sent.status_code == 202, sent.text
+        assert (await client.get(f"/api/v1/conversations/{cid}/messages", headers=auth)).is_success
+    assert web and workers
+    assert [s for s in web + workers if "audit_log" in s] == []
+    assert [r.action for r in rows(db)] == ["token.issued"]
