@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -139,6 +140,29 @@ async def _sign_out(w: World) -> Expected:
     out = await w.client.post("/logout", data={"csrf_token": token.group(1)})
     assert out.status_code == 303
     return Expected("auth.sign_out", w.admin, ("user", w.admin.id), via="console")
+
+
+@scenario("auth.sign_in/through a sign-in link")
+async def _sign_in_by_link(w: World) -> Expected:
+    body = {"email": "nueva@test.cdmx", "name": "Nueva", "role": "agent"}
+    created = await w.client.post("/api/v1/users", json=body, headers=w.admin_auth)
+    link = urlsplit(created.json()["sign_in_link"]).path
+    page = await w.client.get(link)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and token is not None
+    w.mark()
+    form = {"password": "una clave nueva larga", "confirm": "una clave nueva larga",
+            "csrf_token": token.group(1)}  # fmt: skip
+    assert (await w.client.post(link, data=form)).status_code == 303
+    # The new password is theirs too: one user.changed by the invitee, never the password.
+    [changed] = rows(w.db, w.since, "user.changed")
+    assert (changed.actor_id, changed.detail) == (created.json()["id"], {"password_changed": True})
+    w.extra["secret"] = "una clave nueva larga"
+    invitee = User(id=created.json()["id"], name="Nueva")
+    return Expected(
+        "auth.sign_in", invitee, ("user", invitee.id), detail={"with": "sign_in_link"},
+        via="console",
+    )  # fmt: skip
 
 
 @scenario("token.issued")
@@ -949,3 +973,41 @@ async def test_the_message_path_sends_no_audit_statement(
     assert web and workers
     assert [s for s in web + workers if "audit_log" in s] == []
     assert [r.action for r in rows(db)] == ["token.issued"]
+
+
+async def test_the_address_behind_a_trusted_proxy_is_the_forwarded_one(
+    app: Any, db: Database, make_user: Callable[..., User]
+) -> None:
+    """What ``cdmx serve`` runs (uvicorn's proxy headers, trusting CDMX_FORWARDED_ALLOW_IPS):
+    a trusted proxy's X-Forwarded-For is the address recorded; anyone else's is ignored."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    agent = make_user()
+    served = ProxyHeadersMiddleware(app, trusted_hosts="10.0.0.5")
+    for peer, expected in (("10.0.0.5", "198.51.100.9"), ("203.0.113.50", "203.0.113.50")):
+        transport = httpx.ASGITransport(app=served, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            since = last_id(db)
+            await http.post(
+                "/api/v1/auth/token", json={"email": agent.email, "password": PASSWORD},
+                headers={"X-Forwarded-For": "198.51.100.9"},
+            )  # fmt: skip
+            [row] = rows(db, since, "token.issued")
+            assert row.address == expected, peer
+
+
+def test_the_command_line_records_its_changes_as_the_operators(
+    settings: Any, db: Database, monkeypatch: Any
+) -> None:
+    from cdmx.cli import main
+
+    monkeypatch.setenv("CDMX_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CDMX_SECRET_KEY", settings.secret_key)
+    monkeypatch.setattr("getpass.getuser", lambda: "operadora")
+    assert main(["users", "create", "--email", "cli@test.cdmx", "--name", "Cli",
+                 "--password", PASSWORD]) == 0  # fmt: skip
+    assert main(["users", "deactivate", "cli@test.cdmx"]) == 0
+    assert [(r.action, r.actor_id, r.actor_name, r.via, r.address) for r in rows(db)] == [
+        ("user.created", None, "operadora (cdmx users)", "cli", None),
+        ("user.deactivated", None, "operadora (cdmx users)", "cli", None),
+    ]
