@@ -121,7 +121,7 @@ def changed_values(
 def do_record_failed_sign_in(session: Session, email: str) -> None:
     """A wrong e-mail or password: nobody is the actor; the object is the account the
     e-mail names, when there is one, and the e-mail typed is kept (at most 254 characters)."""
-    typed = email.strip().lower()[:254]
+    typed = email.replace("\x00", "").strip().lower()[:254]  # PostgreSQL text has no NUL
     user_id = session.scalar(select(User.id).where(User.email == typed)) if typed else None
     _insert(
         session, "auth.sign_in_failed", actor_id=None, actor_name="",

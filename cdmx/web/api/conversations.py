@@ -108,8 +108,9 @@ def _audit_read(app: Services, user: User, conversation_id: int, assignee_id: in
     with app.db.write() as session:
         do_record_conversation_view(session, user, conversation_id)
     if len(app.viewed) > 10_000:  # forget the expired ones now and then
-        for stale in [k for k, at in app.viewed.items() if now - at >= every]:
-            del app.viewed[stale]
+        # A copy first: other request threads add to the dict meanwhile.
+        for stale in [k for k, at in list(app.viewed.items()) if now - at >= every]:
+            app.viewed.pop(stale, None)
     app.viewed[key] = now
 
 
