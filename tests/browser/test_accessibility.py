@@ -15,7 +15,7 @@ from tests.browser.test_poc import agent_and_phone, login
 
 pytestmark = pytest.mark.browser
 
-ADMIN_PAGES = ("/admin/users", "/admin/queues", "/admin/numbers", "/canned")
+ADMIN_PAGES = ("/admin/users", "/admin/queues", "/admin/numbers", "/admin/audit", "/canned")
 
 
 def serious(page: Any) -> list[str]:
