@@ -582,6 +582,14 @@ async def test_each_action_is_recorded_once_with_who_what_where_and_the_values(
         assert secret not in stored
 
 
+def test_every_action_has_a_name_on_the_page_in_both_languages() -> None:
+    from cdmx.web.console.i18n import STRINGS
+
+    for lang in ("es-MX", "en"):
+        keys = {f"audit_action_{name.replace('.', '_')}" for name in ACTIONS}
+        assert keys <= set(STRINGS[lang]), lang
+
+
 def test_every_listed_action_has_a_scenario_or_a_stated_reason() -> None:
     covered = {name.split("/")[0].split(" ")[0] for name in SCENARIOS}
     # conversation.viewed: its own tests below; conversation.started needs an approved
