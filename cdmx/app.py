@@ -44,10 +44,12 @@ from cdmx.web.bearer import TokenSigner
 from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
 from cdmx.web.ingest import InboxWriter
+from cdmx.web.origin import RequestOrigin
 from cdmx.web.requestid import RequestId
 from cdmx.web.services import Services
 from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
+from cdmx.workers.audit import run_audit_retention
 from cdmx.workers.media import MediaFetcher
 from cdmx.workers.outbox import OutboxSender
 from cdmx.workers.presence import run_presence
@@ -139,6 +141,9 @@ def build_runtime(
     async def sync_templates(stop: asyncio.Event) -> None:
         await run_template_sync(worker_db, graph, settings, stop)
 
+    async def audit_retention(stop: asyncio.Event) -> None:
+        await run_audit_retention(worker_db, settings.audit_retention_days, stop)
+
     inbox_writer = InboxWriter(db)
     workers = Workers(
         worker_db, sender,
@@ -151,7 +156,7 @@ def build_runtime(
             "timers": functools.partial(run_timers, worker_db),
             "webhooks": WebhookDeliverer(worker_db, sealer, transport=webhook_transport).run,
         },
-        periodic=[sync_templates] if settings.business_account_id else [],
+        periodic=[audit_retention, *([sync_templates] if settings.business_account_id else [])],
         inbox_threads=settings.inbox_threads, webhooks_waiting=inbox_writer.waiting,
     )  # fmt: skip
     services = Services(
@@ -216,6 +221,8 @@ def mount_routes(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # The client's address for the audit trail (a webhook never reaches it: see below).
+    app.add_middleware(RequestOrigin)
     # Added last, so it runs first: a webhook skips the session and the router.
     app.add_middleware(webhooks.WebhookReceiver)
     # Outermost: every response, a webhook's too, carries X-Request-ID (cdmx/web/requestid.py).

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from cdmx.commands import backup, channels, demo, migrate, queues, serve, users
 from cdmx.logs import configure_logging
@@ -24,12 +26,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cdmx: setting error: CDMX_LOG_FORMAT: {exc}", file=sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        with _audited_as_operator(args.command):
+            return int(args.func(args) or 0)
     except SettingsError as exc:
         print(f"cdmx: setting error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+# The commands an operator changes things with: their changes go into the audit trail as
+# the command line's (``via: cli``), named by the system account that ran them. Not
+# ``serve`` or ``demo``: what a server does is recorded per request, by whoever asked.
+_OPERATOR_COMMANDS = frozenset({"users", "queues", "channels"})
+
+
+@contextmanager
+def _audited_as_operator(command: str) -> Iterator[None]:
+    if command not in _OPERATOR_COMMANDS:
+        yield
+        return
+    from cdmx.actions.audit import Origin, acting
+
+    with acting(Origin(via="cli", actor_name=f"{_system_user()} (cdmx {command})")):
+        yield
+
+
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container's)
+        return f"uid {os.getuid()}"
 
 
 def _parser() -> argparse.ArgumentParser:

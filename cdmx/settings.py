@@ -77,6 +77,10 @@ class Settings(BaseSettings):
         120, alias="CDMX_PRESENCE_TIMEOUT_SECONDS", ge=60, le=86400
     )
     media_retention_days: int = Field(0, alias="CDMX_MEDIA_RETENTION_DAYS", ge=0)
+    # 400 days: a year of entries plus a quarter to look back on them; 0 keeps them forever.
+    audit_retention_days: int = Field(400, alias="CDMX_AUDIT_RETENTION_DAYS", ge=0)
+    # Proxies whose X-Forwarded-For names the client (the audit trail's address).
+    forwarded_allow_ips: str = Field("127.0.0.1,::1", alias="CDMX_FORWARDED_ALLOW_IPS")
     s3_endpoint_url: str = Field("", alias="S3_ENDPOINT_URL")
     demo: bool = Field(False, alias="CDMX_DEMO")
 

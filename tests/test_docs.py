@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cdmx.domain.audit import ACTIONS
 from cdmx.domain.events import EVENT_TYPES
 from cdmx.settings import Settings
 
@@ -23,6 +24,11 @@ def test_every_setting_is_documented(alias: str) -> None:
 @pytest.mark.parametrize("event_type", EVENT_TYPES)
 def test_every_event_type_is_documented(event_type: str) -> None:
     assert f"`{event_type}`" in (DOCS / "events.md").read_text()
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_every_audited_action_is_documented(action: str) -> None:
+    assert f"`{action}`" in (DOCS / "api.md").read_text()
 
 
 def test_every_api_route_is_documented(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from cdmx.actions.audit import record_audit
 from cdmx.actions.events import emit, wake
 from cdmx.actions.notes import add_timeline_line
 from cdmx.db.engine import per_dialect
@@ -383,6 +384,10 @@ def do_take_conversation(session: Session, user: User, conversation_id: int) -> 
     previous = conversation.assignee_id
     now = datetime.now(UTC)
     _assign(session, conversation, user.id, now, event=CONVERSATION_ASSIGNED)
+    record_audit(
+        session, "conversation.taken", object_type="conversation", object_id=conversation.id,
+        before={"assignee_id": previous}, after={"assignee_id": user.id}, actor=user,
+    )  # fmt: skip
     if previous is not None:  # a supervisor took it from an agent, whose place is free
         do_assign_waiting(session, [previous], now, wait=False)
     return conversation
@@ -404,8 +409,21 @@ def do_transfer_conversation(
     previous = conversation.assignee_id
     now = datetime.now(UTC)
     _assign(session, conversation, target.id, now, event=CONVERSATION_ASSIGNED)
+    _audit_transfer(session, user, conversation, previous, conversation.queue_id)
     do_assign_waiting(session, [previous], now, wait=False)  # the place it left is free
     return conversation
+
+
+def _audit_transfer(
+    session: Session, user: User, conversation: Conversation, assignee_id: int | None,
+    queue_id: int | None,
+) -> None:  # fmt: skip
+    record_audit(
+        session, "conversation.transferred", object_type="conversation",
+        object_id=conversation.id, before={"assignee_id": assignee_id, "queue_id": queue_id},
+        after={"assignee_id": conversation.assignee_id, "queue_id": conversation.queue_id},
+        actor=user,
+    )  # fmt: skip
 
 
 def do_transfer_to_queue(
@@ -419,7 +437,7 @@ def do_transfer_to_queue(
     _check_may_manage(session, user, conversation, "transfer")
     if session.get(Queue, queue_id) is None:
         raise Invalid("unknown_queue", f"No queue {queue_id}.")
-    previous = conversation.assignee_id
+    previous, previous_queue = conversation.assignee_id, conversation.queue_id
     now = datetime.now(UTC)
     conversation.queue_id = queue_id
     routing = _routing(session, wait=False)  # None: the routing worker will route it
@@ -439,6 +457,7 @@ def do_transfer_to_queue(
     else:  # its agent is a member with room there: it stays theirs, in the new queue
         session.flush()
         emit_conversation(session, conversation, CONVERSATION_UPDATED)
+    _audit_transfer(session, user, conversation, previous, previous_queue)
     if previous is not None and conversation.assignee_id != previous:
         do_assign_waiting(session, [previous], now, wait=False)  # the place it left is free
     return conversation
@@ -450,7 +469,12 @@ def do_close_conversation(session: Session, user: User, conversation_id: int) ->
     if conversation.status == ConversationStatus.CLOSED:
         return conversation
     _check_may_manage(session, user, conversation, "close")
+    before = {"status": conversation.status, "assignee_id": conversation.assignee_id}
     _close(session, conversation, datetime.now(UTC), wait=False)
+    record_audit(
+        session, "conversation.closed", object_type="conversation", object_id=conversation.id,
+        before=before, after={"status": conversation.status}, actor=user,
+    )  # fmt: skip
     return conversation
 
 
@@ -475,6 +499,13 @@ def do_mark_conversation_read(session: Session, user: User, conversation_id: int
     if not can_see(session, user, conversation):
         raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
     if conversation.unread_count:
+        # Recorded when it changes something: a read of an already read conversation is
+        # the console's courtesy call, not an action.
+        record_audit(
+            session, "conversation.read", object_type="conversation", object_id=conversation.id,
+            before={"unread_count": conversation.unread_count}, after={"unread_count": 0},
+            actor=user,
+        )  # fmt: skip
         conversation.unread_count = 0
         session.flush()
         emit_conversation(session, conversation, CONVERSATION_UPDATED)
@@ -506,6 +537,11 @@ def do_snooze_conversation(
     if until - now > MAX_SNOOZE:
         raise Invalid("until_too_far", "A conversation can be snoozed for a year at most.")
     was_assigned = conversation.status == ConversationStatus.ASSIGNED
+    record_audit(
+        session, "conversation.snoozed", object_type="conversation", object_id=conversation.id,
+        before={"status": conversation.status, "snoozed_until": conversation.snoozed_until},
+        after={"status": ConversationStatus.SNOOZED, "snoozed_until": until}, actor=user,
+    )  # fmt: skip
     conversation.status = ConversationStatus.SNOOZED
     conversation.snoozed_until = until
     session.flush()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdmx.actions.audit import changed_values, record_audit
 from cdmx.db.tables import CannedResponse, Queue, User
 from cdmx.domain.canned import SHORTCUT
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -38,6 +39,7 @@ def do_create_canned(
     _apply(session, user, item, {"shortcut": shortcut, "text": text, "queue_id": queue_id})
     session.add(item)
     session.flush()
+    _audit(session, user, "canned.created", item, None, _audited(item))
     return item
 
 
@@ -46,9 +48,11 @@ def do_update_canned(
 ) -> CannedResponse:
     """Change a quick reply's ``shortcut``, ``text`` or ``queue_id`` (its scope stays)."""
     item = _managed(session, user, canned_id)
+    before = _audited(item)
     _apply(session, user, item, changes)
     item.updated_at = datetime.now(UTC)
     session.flush()
+    _audit(session, user, "canned.changed", item, before, _audited(item))
     return item
 
 
@@ -57,6 +61,7 @@ def do_delete_canned(session: Session, user: User, canned_id: int) -> list[str]:
     transaction has committed."""
     item = _managed(session, user, canned_id)
     keys = attachment_keys(item.attachment)
+    _audit(session, user, "canned.deleted", item, _audited(item), None)
     session.delete(item)
     session.flush()
     return keys
@@ -69,6 +74,7 @@ def do_set_canned_attachment(
     Returns the reply and the keys of the file it replaced, to delete after commit."""
     item = _managed(session, user, canned_id)
     replaced = attachment_keys(item.attachment)
+    before = _audited(item)
     item.attachment = {
         "kind": kind, "storage_key": stored.key, "thumbnail_key": stored.thumbnail_key,
         "mime_type": stored.mime_type, "size": stored.size, "sha256": stored.sha256,
@@ -76,6 +82,7 @@ def do_set_canned_attachment(
     }  # fmt: skip
     item.updated_at = datetime.now(UTC)
     session.flush()
+    _audit(session, user, "canned.changed", item, before, _audited(item))
     return item, replaced
 
 
@@ -85,10 +92,35 @@ def do_remove_canned_attachment(
     """The quick reply without its file; and the file's keys, to delete after commit."""
     item = _managed(session, user, canned_id)
     removed = attachment_keys(item.attachment)
+    before = _audited(item)
     item.attachment = None
     item.updated_at = datetime.now(UTC)
     session.flush()
+    _audit(session, user, "canned.changed", item, before, _audited(item))
     return item, removed
+
+
+def _audited(item: CannedResponse) -> dict[str, Any]:
+    """What the audit trail keeps of a quick reply (its file by name only)."""
+    attachment = item.attachment or {}
+    return {
+        "shortcut": item.shortcut, "text": item.text, "queue_id": item.queue_id,
+        "personal": item.owner_id is not None, "file": attachment.get("filename"),
+    }  # fmt: skip
+
+
+def _audit(
+    session: Session, user: User, action: str, item: CannedResponse,
+    before: dict[str, Any] | None, after: dict[str, Any] | None,
+) -> None:  # fmt: skip
+    if before is not None and after is not None:
+        before, after = changed_values(before, after)
+        if not before:
+            return
+    record_audit(
+        session, action, object_type="canned", object_id=item.id, before=before, after=after,
+        actor=user,
+    )  # fmt: skip
 
 
 def attachment_keys(attachment: dict[str, Any] | None) -> list[str]:

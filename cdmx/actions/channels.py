@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cdmx.actions.audit import record_audit
 from cdmx.actions.events import wake
 from cdmx.actions.queues import do_ensure_default_queue
 from cdmx.db.tables import Channel, OutboxItem, Queue
@@ -101,7 +102,16 @@ def do_add_channel(
     )  # fmt: skip
     session.add(channel)
     session.flush()
+    shown = channel_json(channel)
+    record_audit(
+        session, "number.connected", object_type="number", object_id=channel.id,
+        after={key: shown[key] for key in _AUDITED},
+    )  # fmt: skip
     return channel
+
+
+# What the audit trail keeps of a new number (never its token).
+_AUDITED = ("phone_number_id", "display", "business_account_id", "provider", "rate_per_second")
 
 
 def do_set_channel_token(session: Session, sealer: Sealer, channel_id: int, token: str) -> Channel:
@@ -113,6 +123,7 @@ def do_set_channel_token(session: Session, sealer: Sealer, channel_id: int, toke
         raise Invalid("missing_token", "Give the new access token.")
     channel.access_token_sealed = sealer.seal(token.strip())
     _resume(session, channel)
+    record_audit(session, "number.token_replaced", object_type="number", object_id=channel.id)
     return channel
 
 
@@ -123,6 +134,11 @@ def do_set_channel_queue(session: Session, channel_id: int, queue_id: int) -> Ch
         raise NotFound("number_not_found", f"No number {channel_id}.")
     if session.get(Queue, queue_id) is None:
         raise Invalid("unknown_queue", f"No queue {queue_id}.")
+    if channel.queue_id != queue_id:
+        record_audit(
+            session, "number.changed", object_type="number", object_id=channel.id,
+            before={"queue_id": channel.queue_id}, after={"queue_id": queue_id},
+        )  # fmt: skip
     channel.queue_id = queue_id
     session.flush()
     return channel

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import emit_conversation
+from cdmx.actions.audit import changed_values, record_audit
 from cdmx.db.tables import Conversation, ConversationLabel, Label, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.states import Role
@@ -30,6 +31,10 @@ def do_create_label(session: Session, user: User, *, name: str, color: str) -> L
     )
     session.add(label)
     session.flush()
+    record_audit(
+        session, "label.created", object_type="label", object_id=label.id, after=label_json(label),
+        actor=user,
+    )  # fmt: skip
     return label
 
 
@@ -39,18 +44,29 @@ def do_update_label(
 ) -> Label:  # fmt: skip
     _require_admin(user)
     label = _load(session, label_id)
+    before = label_json(label)
     if name is not None:
         label.name = _clean_name(session, name, exclude=label.id)
     if color is not None:
         label.color = _clean_color(color)
     session.flush()
     _refresh_copies(session, label.id)
+    old, new = changed_values(before, label_json(label))
+    if old:
+        record_audit(
+            session, "label.changed", object_type="label", object_id=label.id, before=old,
+            after=new, actor=user,
+        )  # fmt: skip
     return label
 
 
 def do_delete_label(session: Session, user: User, label_id: int) -> None:
     _require_admin(user)
     label = _load(session, label_id)
+    record_audit(
+        session, "label.deleted", object_type="label", object_id=label.id,
+        before=label_json(label), actor=user,
+    )  # fmt: skip
     carrying = _carrying(session, label.id)
     session.execute(delete(ConversationLabel).where(ConversationLabel.label_id == label.id))
     session.delete(label)
@@ -69,6 +85,19 @@ def do_set_conversation_labels(
     known = set(session.scalars(select(Label.id).where(Label.id.in_(wanted))).all())
     if unknown := sorted(wanted - known):
         raise Invalid("unknown_label", f"label_ids: no label {unknown[0]}.")
+    had = sorted(
+        session.scalars(
+            select(ConversationLabel.label_id).where(
+                ConversationLabel.conversation_id == conversation.id
+            )
+        )
+    )
+    if had != sorted(wanted):
+        record_audit(
+            session, "conversation.labels_changed", object_type="conversation",
+            object_id=conversation.id, before={"label_ids": had},
+            after={"label_ids": sorted(wanted)}, actor=user,
+        )  # fmt: skip
     session.execute(
         delete(ConversationLabel).where(ConversationLabel.conversation_id == conversation.id)
     )

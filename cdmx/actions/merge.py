@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import emit_conversation
+from cdmx.actions.audit import record_audit
 from cdmx.actions.notes import add_timeline_line
 from cdmx.db.tables import Contact, Conversation, User
 from cdmx.domain.errors import Forbidden, Invalid, NotFound
@@ -52,6 +53,10 @@ def do_merge_contacts(session: Session, user: User, contact_id: int, other_id: i
     )
     session.flush()
     _announce(session, user, kept, other, other_shown)
+    record_audit(
+        session, "contact.merged", object_type="contact", object_id=kept.id,
+        detail={"merged_id": other.id}, actor=user,
+    )  # fmt: skip
     return kept
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from cdmx.actions.audit import record_audit
 from cdmx.actions.events import emit_message
 from cdmx.actions.mentions import record_mentions
 from cdmx.db.tables import Conversation, Message, User
@@ -45,6 +46,10 @@ def do_add_note(session: Session, user: User, conversation_id: int, text: str) -
     session.flush()
     emit_message(session, conversation, note, MESSAGE_CREATED)
     record_mentions(session, user, conversation, note)
+    record_audit(
+        session, "note.created", object_type="conversation", object_id=conversation.id,
+        detail={"message_id": note.id}, actor=user,
+    )  # fmt: skip
     return note
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import emit_conversation
+from cdmx.actions.audit import record_audit
 from cdmx.db.tables import Contact, ContactField, Conversation, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_UPDATED
@@ -54,6 +55,11 @@ def do_update_profile(
     session.flush()
     if "name" in changes:
         _republish(session, contact)
+    # Which fields, not their values: a customer's profile is theirs, not a setting.
+    record_audit(
+        session, "contact.changed", object_type="contact", object_id=contact.id,
+        detail={"fields": sorted(changes)}, actor=user,
+    )  # fmt: skip
     return contact
 
 
@@ -102,6 +108,10 @@ def do_create_contact_field(session: Session, user: User, key: str, label: str) 
     field = ContactField(key=key, label=label, created_at=datetime.now(UTC))
     session.add(field)
     session.flush()
+    record_audit(
+        session, "contact_field.created", object_type="contact_field", object_id=field.id,
+        after={"key": key, "label": label}, actor=user,
+    )  # fmt: skip
     return field
 
 
@@ -112,6 +122,10 @@ def do_delete_contact_field(session: Session, user: User, field_id: int) -> None
     field = session.get(ContactField, field_id)
     if field is None:
         raise NotFound("field_not_found", f"No contact field {field_id}.")
+    record_audit(
+        session, "contact_field.deleted", object_type="contact_field", object_id=field.id,
+        before={"key": field.key, "label": field.label}, actor=user,
+    )  # fmt: skip
     session.delete(field)
     session.flush()
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import do_assign_waiting, forget_routing
+from cdmx.actions.audit import changed_values, record_audit
 from cdmx.db.tables import CHANNELS, QUEUE_MEMBERS, Channel, Queue, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.hours import BusinessHours, HoursError
@@ -41,6 +42,10 @@ def do_create_queue(session: Session, **fields: Any) -> Queue:
         raise Invalid("invalid_name", "A queue needs a name.")
     queue = Queue(name="", is_default=False, created_at=datetime.now(UTC))
     _apply(session, queue, fields)
+    record_audit(
+        session, "queue.created", object_type="queue", object_id=queue.id,
+        after=_audited(session, queue),
+    )  # fmt: skip
     return queue
 
 
@@ -51,8 +56,30 @@ def do_update_queue(session: Session, queue_id: int, **fields: Any) -> Queue:
     queue = session.get(Queue, queue_id, with_for_update=True)
     if queue is None:
         raise NotFound("queue_not_found", f"No queue {queue_id}.")
+    before = _audited(session, queue)
     _apply(session, queue, fields)
+    old, new = changed_values(before, _audited(session, queue))
+    if old:
+        record_audit(
+            session, "queue.changed", object_type="queue", object_id=queue.id, before=old,
+            after=new,
+        )  # fmt: skip
     return queue
+
+
+def _audited(session: Session, queue: Queue) -> dict[str, Any]:
+    """What the audit trail keeps of a queue's settings (before and after a change)."""
+    numbers = session.scalars(select(Channel.id).where(Channel.queue_id == queue.id))
+    members = session.scalars(
+        select(QUEUE_MEMBERS.c.user_id).where(QUEUE_MEMBERS.c.queue_id == queue.id)
+    )
+    return {
+        "name": queue.name, "hours": queue.hours, "greeting_message": queue.greeting_message,
+        "closed_message": queue.closed_message,
+        "reroute_after_minutes": queue.reroute_after_minutes,
+        "auto_close_after_hours": queue.auto_close_after_hours,
+        "number_ids": sorted(numbers), "member_ids": sorted(members),
+    }  # fmt: skip
 
 
 def _apply(session: Session, queue: Queue, fields: dict[str, Any]) -> None:

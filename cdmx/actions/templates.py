@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import emit_conversation, find_or_open_conversation
+from cdmx.actions.audit import record_audit
 from cdmx.actions.contacts import do_upsert_contact
 from cdmx.actions.replies import do_send_message
 from cdmx.db.tables import Channel, Conversation, Message, Template, User
@@ -73,6 +74,12 @@ def do_sync_templates(
             row.synced_at = now
             removed += 1
     session.flush()
+    # Only when a person asked for it (POST /api/v1/templates/sync): the hourly sync of the
+    # workers runs outside any request, and record_audit then writes nothing.
+    record_audit(
+        session, "templates.synced", object_type="templates",
+        detail={"business_account_id": waba_id, "synced": len(seen), "removed": removed},
+    )  # fmt: skip
     return SyncResult(synced=len(seen), removed=removed)
 
 
@@ -143,6 +150,11 @@ def do_start_conversation(
     message = do_send_message(
         session, user, conversation.id, outgoing, local_id=local_id, template=True
     )
+    if created:
+        record_audit(
+            session, "conversation.started", object_type="conversation",
+            object_id=conversation.id, detail={"template_id": template_id}, actor=user,
+        )  # fmt: skip
     return conversation, message
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import do_assign_waiting
+from cdmx.actions.audit import changed_values, record_audit
 from cdmx.actions.events import emit
 from cdmx.actions.queues import replace_memberships
 from cdmx.db.tables import QUEUE_MEMBERS, Conversation, Queue, User
@@ -57,6 +58,10 @@ def do_create_user(
         queue_ids = [] if default is None else [default]
     _set_queues(session, user, queue_ids)
     emit_user_updated(session, user)
+    record_audit(
+        session, "user.created", object_type="user", object_id=user.id,
+        after=_audited(session, user),
+    )  # fmt: skip
     return user
 
 
@@ -68,6 +73,7 @@ def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
     user = session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound("user_not_found", f"No user {user_id}.")
+    before = _audited(session, user)
     more_room = False
     if "name" in changes:
         name = str(changes["name"] or "").strip()
@@ -95,7 +101,24 @@ def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
         do_assign_waiting(session, [user.id], datetime.now(UTC))
     emit(session, AgentUpdated.model_validate({"agent": agent_json(session, user)}))
     emit_user_updated(session, user)
+    old, new = changed_values(before, _audited(session, user))
+    if old or "password" in changes:
+        record_audit(
+            session, "user.deactivated" if old.get("active") else "user.changed",
+            object_type="user", object_id=user.id, before=old, after=new,
+            # Never the password: only that it changed.
+            detail={"password_changed": True} if "password" in changes else None,
+        )  # fmt: skip
     return user
+
+
+def _audited(session: Session, user: User) -> dict[str, Any]:
+    """What the audit trail keeps of a user's settings (before and after a change)."""
+    queues = member_queue_ids(session, [user.id])[user.id]
+    return {
+        "email": user.email, "name": user.name, "role": user.role, "capacity": user.capacity,
+        "queue_ids": sorted(queues), "active": user.is_active,
+    }  # fmt: skip
 
 
 def emit_user_updated(session: Session, user: User) -> None:
@@ -183,6 +206,12 @@ def do_set_availability(session: Session, user_id: int, availability: str) -> Us
         raise Invalid("unknown_user", f"No user {user_id}.")
     if user.availability == availability:
         return user
+    # Recorded when a person sets it (PUT /api/v1/me/availability); the presence sweep and a
+    # sign-out (which has its own row) act outside any signed-in request and record nothing.
+    record_audit(
+        session, "user.availability_changed", object_type="user", object_id=user.id,
+        before={"availability": user.availability}, after={"availability": availability},
+    )  # fmt: skip
     user.availability = availability
     if availability != Availability.OFFLINE:
         # Being here counts as being seen: the presence sweep gives them the whole timeout

@@ -34,6 +34,10 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5,
         log_config=None,  # uvicorn's lines go through the program's handler (CDMX_LOG_FORMAT)
+        # The client's address (audit trail) comes from X-Forwarded-For only when the
+        # connection is from one of these proxies; uvicorn would otherwise read its own
+        # FORWARDED_ALLOW_IPS from the environment, which Settings alone reads.
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
     )  # fmt: skip
     freeze_startup_objects()
     console_server(config).run()

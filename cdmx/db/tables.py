@@ -510,6 +510,33 @@ class Media(Base):
     stored_at: Mapped[datetime | None]
 
 
+class AuditEntry(Base):
+    """One action a person (or their token) took: who, what, on which object, from where,
+    when, and the values before and after. Append-only: the application inserts rows and
+    never updates them; only the retention purge deletes (``cdmx/workers/audit.py``)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor", "actor_id", "id"),
+        Index("ix_audit_log_object", "object_type", "object_id", "id"),
+        Index("ix_audit_log_action", "action", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    # No foreign key: an entry outlives anything it names, and names who as they were then.
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(254))
+    via: Mapped[str] = mapped_column(String(20))  # console | token | cli
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str | None] = mapped_column(String(30))
+    object_id: Mapped[int | None] = mapped_column(BigInteger)
+    address: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
 # The Core tables behind the hot paths' prebuilt statements: one handle each, imported from
 # here (never from the module of another action).
 CHANNELS = table(Channel)
@@ -529,3 +556,4 @@ MENTIONS = table(Mention)
 WEBHOOK_SUBSCRIPTIONS = table(WebhookSubscription)
 WEBHOOK_DELIVERIES = table(WebhookDelivery)
 WEBHOOK_ATTEMPTS = table(WebhookAttempt)
+AUDIT_LOG = table(AuditEntry)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from sqlalchemy import select
 
+from cdmx.actions.audit import current_origin, do_record_failed_sign_in, record_audit
 from cdmx.actions.users import do_set_availability
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
@@ -28,13 +29,28 @@ def _dummy_hash() -> str:
 
 
 def authenticate(db: Database, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None."""
+    """The active user with this e-mail and password, or None (recorded in the audit
+    trail as ``auth.sign_in_failed``)."""
     with db.read() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         verify_password(_dummy_hash(), password)
-        return None
-    return user if verify_password(user.password_hash, password) else None
+        found = None
+    else:
+        found = user if verify_password(user.password_hash, password) else None
+    if found is None:
+        with db.write() as session:
+            do_record_failed_sign_in(session, email)
+    return found
+
+
+def audit_signed_in(db: Database, user: User, action: str, **detail: str) -> None:
+    """Record a successful sign-in (``auth.sign_in``) or token (``token.issued``)."""
+    with db.write() as session:
+        record_audit(
+            session, action, object_type="user", object_id=user.id, actor=user,
+            detail=detail or None,
+        )  # fmt: skip
 
 
 def csrf_token(request: Request) -> str:
@@ -60,8 +76,12 @@ def sign_out(request: Request) -> None:
     request.session.clear()
     if isinstance(user_id, int):
         with services(request).db.write() as session:
-            if session.get(User, user_id) is not None:
+            user = session.get(User, user_id)
+            if user is not None:
                 do_set_availability(session, user_id, Availability.OFFLINE)
+                record_audit(
+                    session, "auth.sign_out", object_type="user", object_id=user.id, actor=user
+                )
 
 
 def current_user(request: Request) -> User:
@@ -75,6 +95,7 @@ def current_user(request: Request) -> User:
         # A password change invalidates the tokens issued before it.
         if user is None or not still_bound(user, data):
             raise HTTPException(401, "The token is invalid or expired.", BEARER)
+        _acting_as(user, "token")
         return user
     user = load_user(db, request.session.get("uid"))
     if user is None:
@@ -83,7 +104,16 @@ def current_user(request: Request) -> User:
         sent = request.headers.get("x-csrf-token", "")
         if not sent or not secrets.compare_digest(sent, str(request.session.get("csrf", ""))):
             raise HTTPException(403, "Missing or wrong CSRF token; reload the page.")
+    _acting_as(user, "console")
     return user
+
+
+def _acting_as(user: User, via: str) -> None:
+    # The request's audit origin (cdmx.web.origin) now names who is acting; the same object
+    # is seen by the route, whichever thread it runs in.
+    origin = current_origin()
+    if origin is not None:
+        origin.act_as(user, via)
 
 
 def load_user(db: Database, user_id: Any) -> User | None:

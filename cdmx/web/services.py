@@ -50,6 +50,8 @@ class Services:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set as shutdown starts
     background: set[asyncio.Task[Any]] = field(default_factory=set)  # courtesy calls in flight
     typing_sent: dict[int, float] = field(default_factory=dict)  # conversation → last "typing…"
+    # (reader, conversation) → when its conversation.viewed audit row was written here
+    viewed: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def services(request: Request) -> Services:

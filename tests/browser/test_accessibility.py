@@ -21,6 +21,7 @@ ADMIN_PAGES = (
     "/admin/numbers",
     "/admin/labels",
     "/admin/webhooks",
+    "/admin/audit",
     "/canned",
 )
 

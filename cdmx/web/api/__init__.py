@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from cdmx.web.api import (
     activity,
     agents,
+    audit,
     canned,
     contacts,
     conversations,
@@ -28,6 +29,6 @@ from cdmx.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, contacts, views, mentions, activity, labels, webhooks, events,
+    merge, contacts, views, mentions, activity, labels, webhooks, audit, events,
 ):  # fmt: skip
     router.include_router(module.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -15,9 +16,11 @@ from cdmx.actions.assignment import (
     do_transfer_conversation,
     do_transfer_to_queue,
 )
+from cdmx.actions.audit import VIEW_EVERY, do_record_conversation_view, reads_as_outsider
 from cdmx.actions.notes import do_add_note
 from cdmx.actions.replies import do_send_message, message_wamid
 from cdmx.actions.templates import template_message_for
+from cdmx.db.tables import User
 from cdmx.domain.errors import Invalid
 from cdmx.queries.conversations import (
     conversation_snapshot,
@@ -27,6 +30,7 @@ from cdmx.queries.conversations import (
 )
 from cdmx.queries.messages import list_messages, message_snapshot
 from cdmx.web.api.deps import DB, CurrentUser
+from cdmx.web.services import App, Services
 from cdmx.whatsapp.outgoing import (
     Outgoing,
     build_buttons,
@@ -65,24 +69,49 @@ def get_conversations(
 
 
 @router.get("/conversations/{conversation_id}")
-def get_conversation(conversation_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
-    with db.read() as session:
-        readable_conversation(session, user, conversation_id)
-        return conversation_snapshot(session, conversation_id)
+def get_conversation(conversation_id: int, user: CurrentUser, app: App) -> dict[str, Any]:
+    with app.db.read() as session:
+        conversation = readable_conversation(session, user, conversation_id)
+        snapshot = conversation_snapshot(session, conversation_id)
+    _audit_read(app, user, conversation.id, conversation.assignee_id)
+    return snapshot
 
 
 @router.get("/conversations/{conversation_id}/messages")
 def get_messages(
     conversation_id: int,
     user: CurrentUser,
-    db: DB,
+    app: App,
     before: int | None = None,
     limit: int = Query(200, ge=1, le=500),
 ) -> dict[str, Any]:
     """The conversation's messages, oldest first (the newest ``limit``, or those before)."""
-    with db.read() as session:
-        readable_conversation(session, user, conversation_id)
-        return {"messages": list_messages(session, conversation_id, before_id=before, limit=limit)}
+    with app.db.read() as session:
+        conversation = readable_conversation(session, user, conversation_id)
+        messages = list_messages(session, conversation_id, before_id=before, limit=limit)
+    _audit_read(app, user, conversation.id, conversation.assignee_id)
+    return {"messages": messages}
+
+
+def _audit_read(app: Services, user: User, conversation_id: int, assignee_id: int | None) -> None:
+    """A supervisor or admin reading a conversation that is not theirs: ``conversation.
+    viewed``, once per reader and conversation within VIEW_EVERY. This instance remembers
+    its recent rows, so the console's re-reads cost no statement; after a restart, or on
+    another instance, the database's own recent row is looked for first."""
+    if not reads_as_outsider(user, assignee_id):
+        return
+    now = time.monotonic()
+    every = VIEW_EVERY.total_seconds()
+    key = (user.id, conversation_id)
+    if now - app.viewed.get(key, -every) < every:
+        return
+    with app.db.write() as session:
+        do_record_conversation_view(session, user, conversation_id)
+    if len(app.viewed) > 10_000:  # forget the expired ones now and then
+        # A copy first: other request threads add to the dict meanwhile.
+        for stale in [k for k, at in list(app.viewed.items()) if now - at >= every]:
+            app.viewed.pop(stale, None)
+    app.viewed[key] = now
 
 
 class ContactCard(BaseModel):

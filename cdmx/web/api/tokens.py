@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from cdmx.actions.audit import current_origin
 from cdmx.domain.errors import ActionError
 from cdmx.web.api.deps import DB
-from cdmx.web.auth import authenticate
+from cdmx.web.auth import audit_signed_in, authenticate
 from cdmx.web.bearer import TOKEN_TTL_SECONDS
 from cdmx.web.services import services
 
@@ -33,7 +34,10 @@ class BadCredentials(ActionError):
 @router.post("/auth/token", response_model=TokenResponse)
 async def issue_token(body: TokenRequest, request: Request, db: DB) -> TokenResponse:
     """Exchange a user's e-mail and password for a bearer token."""
+    if (origin := current_origin()) is not None:
+        origin.via = "token"  # for the audit trail: a program asks, not the console
     user = await run_in_threadpool(authenticate, db, body.email, body.password)
     if user is None:
         raise BadCredentials("bad_credentials", "Wrong e-mail or password.")
+    await run_in_threadpool(audit_signed_in, db, user, "token.issued")
     return TokenResponse(access_token=services(request).tokens.issue(user))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from cdmx.actions.audit import record_audit
 from cdmx.actions.users import do_create_user, do_update_user, user_json
 from cdmx.db.tables import User
 from cdmx.domain.errors import Forbidden, NotFound
@@ -70,12 +71,13 @@ def create_user(body: NewUser, request: Request, user: AdminUser, db: DB) -> dic
 def new_sign_in_link(user_id: int, request: Request, user: AdminUser, db: DB) -> dict[str, Any]:
     """A one-time link for the user to choose a (new) password: for a forgotten one, or a
     user created without one. Their current password keeps working until they use it."""
-    with db.read() as session:
+    with db.write() as session:  # writes only its audit row
         found = session.get(User, user_id)
         if found is None:
             raise NotFound("user_not_found", f"No user {user_id}.")
         if not found.is_active:
             raise Forbidden("user_inactive", "Reactivate the user first.")
+        record_audit(session, "user.sign_in_link", object_type="user", object_id=found.id)
         return _link(request, found)
 
 

@@ -3,10 +3,12 @@ workspace."""
 
 from __future__ import annotations
 
+import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -15,19 +17,31 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from cdmx.actions.audit import current_origin, record_audit
 from cdmx.actions.channels import channel_json
 from cdmx.actions.users import do_update_user
 from cdmx.actions.users import user_json as users_json
 from cdmx.db.tables import Channel, Queue, User
+from cdmx.domain.audit import ACTIONS, OBJECTS
+from cdmx.domain.errors import ActionError
 from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
 from cdmx.domain.webhooks import EVENT_TYPES
+from cdmx.queries.audit import AuditFilters
+from cdmx.queries.audit import audit_page as audit_page_of
 from cdmx.queries.contacts import contact_fields
 from cdmx.queries.conversations import queues_of
 from cdmx.queries.labels import all_labels
 from cdmx.queries.queues import queues_json
 from cdmx.queries.webhooks import all_subscriptions, disabled_subscriptions
-from cdmx.web.auth import authenticate, csrf_token, load_user, sign_in, sign_out
+from cdmx.web.auth import (
+    audit_signed_in,
+    authenticate,
+    csrf_token,
+    load_user,
+    sign_in,
+    sign_out,
+)
 from cdmx.web.bearer import still_bound
 from cdmx.web.console.i18n import pick_language, strings_for
 from cdmx.web.services import services
@@ -78,6 +92,7 @@ async def login(
     if user is None:
         error = strings_for(lang).get("error_login_invalid", "Wrong e-mail or password.")
         return _render(request, "login.html", {"error": error, "email": email}, 401)
+    await run_in_threadpool(audit_signed_in, services(request).db, user, "auth.sign_in")
     sign_in(request, user)
     return RedirectResponse("/", status_code=303)
 
@@ -170,6 +185,113 @@ def users_page(request: Request) -> Response:
          "default_capacity": services(request).settings.agent_capacity,
          "password_min": MIN_LENGTH},
     )  # fmt: skip
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> Response:
+    """The audit trail (admins): filters, a page of entries, older pages, the CSV download.
+    Rendered here from the same queries as ``GET /api/v1/audit``; the form is a plain GET,
+    so a filtered view is a link that can be kept or shared."""
+    user = _page_user(request, ("admin",))
+    if isinstance(user, Response):
+        return user
+    zone = ZoneInfo(services(request).settings.timezone)
+    query = request.query_params
+    chosen = {key: query.get(key, "").strip() for key in AUDIT_FILTERS}
+    error = None
+    entries: list[dict[str, Any]] = []
+    following = None
+    with services(request).db.read() as session:
+        people = [
+            {"id": u.id, "name": u.name}
+            for u in session.scalars(select(User).order_by(User.name, User.id))
+        ]
+        try:
+            filters = _audit_filters(chosen, zone)
+            entries, following = audit_page_of(
+                session, filters, cursor=query.get("cursor") or None, limit=AUDIT_PAGE
+            )
+        except (ActionError, ValueError):
+            error = strings_for(_language(request))["audit_bad_filters"]
+    for entry in entries:
+        when = datetime.fromisoformat(entry["created_at"].replace("Z", "+00:00"))
+        entry["when"] = when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        entry["changes"] = _audit_changes(entry)
+    given = {key: value for key, value in chosen.items() if value}
+    older = f"/admin/audit?{urlencode({**given, 'cursor': following})}" if following else None
+    return _render(
+        request, "audit.html",
+        {"user": _signed_in_json(user), "entries": entries, "chosen": chosen, "people": people,
+         "actions": sorted(ACTIONS), "objects": OBJECTS, "error": error,
+         "timezone": services(request).settings.timezone,
+         "older": older,
+         "newest": f"/admin/audit?{urlencode(given)}" if query.get("cursor") else None,
+         "download": f"/api/v1/audit.csv?{urlencode(_audit_api_params(given, zone))}"},
+    )  # fmt: skip
+
+
+AUDIT_FILTERS = ("actor_id", "object_type", "object_id", "action", "from", "to")
+AUDIT_PAGE = 50
+
+
+def _audit_filters(chosen: dict[str, str], zone: ZoneInfo) -> AuditFilters:
+    """The page's form as the API's filters; a day ``to`` includes that whole day."""
+    params = _audit_api_params({k: v for k, v in chosen.items() if v}, zone)
+    actor = chosen.get("actor_id", "")
+    if actor and not (actor.isdigit() and len(actor) <= 18):
+        raise ValueError("actor_id")
+    if chosen.get("object_id") and not chosen.get("object_type"):
+        raise ValueError("object_id without a type")
+    for key in ("from", "to"):
+        if chosen.get(key):
+            datetime.strptime(chosen[key], "%Y-%m-%d")  # a day, or ValueError
+    since = params.get("from")
+    until = params.get("to")
+    return AuditFilters.parse(
+        actor_id=int(params["actor_id"]) if "actor_id" in params else None,
+        object=params.get("object"), action=params.get("action"),
+        since=datetime.fromisoformat(since) if since else None,
+        until=datetime.fromisoformat(until) if until else None,
+    )  # fmt: skip
+
+
+def _audit_api_params(given: dict[str, str], zone: ZoneInfo) -> dict[str, str]:
+    """The API's query for the page's form: days in the business time zone as times."""
+    params: dict[str, str] = {}
+    if given.get("actor_id"):
+        params["actor_id"] = given["actor_id"]
+    if given.get("object_type"):
+        object_id = given.get("object_id", "")
+        params["object"] = given["object_type"] + (f":{object_id}" if object_id else "")
+    if given.get("action"):
+        params["action"] = given["action"]
+    for key, days in (("from", 0), ("to", 1)):
+        if given.get(key):
+            try:
+                day = datetime.strptime(given[key], "%Y-%m-%d").replace(tzinfo=zone)
+            except ValueError:
+                continue  # the API would refuse it too: the page says the filters are wrong
+            params[key] = (day + timedelta(days=days)).isoformat()
+    return params
+
+
+def _audit_changes(entry: dict[str, Any]) -> list[dict[str, str]]:
+    """``field: before → after`` lines, and the detail's values, as short text."""
+    before, after = entry["before"] or {}, entry["after"] or {}
+    lines = [
+        {"field": key, "before": _short(before.get(key)), "after": _short(after.get(key))}
+        for key in dict.fromkeys([*before, *after])
+    ]
+    for key, value in (entry["detail"] or {}).items():
+        lines.append({"field": key, "before": "", "after": _short(value)})
+    return lines
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 @router.get("/canned", response_class=HTMLResponse)
@@ -348,7 +470,15 @@ async def welcome(
 
     def choose() -> None:
         with services(request).db.write() as session:
+            # The invitee is the one acting (no session yet): the change and the sign-in
+            # are theirs in the audit trail.
+            if (origin := current_origin()) is not None:
+                origin.act_as(user, "console")
             do_update_user(session, user.id, password=password)
+            record_audit(
+                session, "auth.sign_in", object_type="user", object_id=user.id, actor=user,
+                detail={"with": "sign_in_link"},
+            )  # fmt: skip
 
     await run_in_threadpool(choose)
     sign_in(request, user)

@@ -5,8 +5,8 @@
   a partial index on the pending ones, by subscription and conversation (their order).
 - ``webhook_attempts``: each POST and what the endpoint answered (the delivery log).
 
-Revision ID: 0013_webhooks
-Revises: 0012
+Revision ID: 0014_webhooks
+Revises: 0013_audit
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_webhooks"
-down_revision: str | None = "0012"
+revision: str = "0014_webhooks"
+down_revision: str | None = "0013_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

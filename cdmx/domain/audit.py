@@ -1,0 +1,53 @@
+"""The audit trail's closed list of actions: what a person (or a program with their token)
+did. Each name is ``<object>.<verb>``; the trail stores only these (a typo fails where it is
+recorded, in the tests), and docs/api.md lists every one (a test checks it)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# name → what it records (docs/api.md says the same, with the object and values each keeps)
+ACTIONS: Final[dict[str, str]] = {
+    "auth.sign_in": "signed in to the console (password, or a sign-in link's new password)",
+    "auth.sign_in_failed": "a wrong e-mail or password, at /login or POST /api/v1/auth/token",
+    "auth.sign_out": "signed out of the console",
+    "token.issued": "a bearer token was issued (POST /api/v1/auth/token)",
+    "token.revoked": "a bearer token was revoked (reserved for server-side revocation)",
+    "user.created": "an admin (or the command line) created a user",
+    "user.changed": "a user's name, role, capacity, queues, password or reactivation",
+    "user.deactivated": "a user was deactivated",
+    "user.sign_in_link": "an admin asked for a user's one-time sign-in link",
+    "user.availability_changed": "a user set themself available, away or offline",
+    "number.connected": "a WhatsApp number was connected",
+    "number.changed": "a number's queue changed",
+    "number.token_replaced": "a number's access token was replaced",
+    "templates.synced": "a person asked for the templates to be synced from Meta",
+    "queue.created": "a queue was created",
+    "queue.changed": "a queue's name, hours, messages, timers, numbers or members changed",
+    "conversation.started": "a conversation was started with a template",
+    "conversation.taken": "a conversation was taken",
+    "conversation.transferred": "a conversation was handed to an agent or a queue",
+    "conversation.closed": "a conversation was closed by a person",
+    "conversation.snoozed": "a conversation was snoozed",
+    "conversation.read": "its unread messages were marked read",
+    "conversation.viewed": "a supervisor or admin who is not its agent read it",
+    "conversation.labels_changed": "a conversation's labels were set",
+    "note.created": "an internal note was written",
+    "label.created": "a label was defined",
+    "label.changed": "a label was renamed or recoloured",
+    "label.deleted": "a label was deleted",
+    "canned.created": "a quick reply was created",
+    "canned.changed": "a quick reply's text, shortcut, queue or file changed",
+    "canned.deleted": "a quick reply was deleted",
+    "contact.changed": "a customer's profile was edited",
+    "contact.merged": "two contacts were merged",
+    "contact_field.created": "a custom contact field was defined",
+    "contact_field.deleted": "a custom contact field was deleted",
+    "export.downloaded": "an export was downloaded (the audit CSV; later exports too)",
+}
+
+# The objects an entry can name (``object_type``).
+OBJECTS: Final = (
+    "user", "number", "queue", "conversation", "label", "canned", "contact", "contact_field",
+    "templates", "audit",
+)  # fmt: skip
