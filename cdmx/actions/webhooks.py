@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, delete, event, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from cdmx.actions.audit import changed_values, record_audit
 from cdmx.db.tables import (
     EVENTS,
     WEBHOOK_ATTEMPTS,
@@ -98,6 +99,14 @@ def _clean_description(description: str | None) -> str:
     return text
 
 
+def _audited(subscription: WebhookSubscription) -> dict[str, Any]:
+    """What the audit trail keeps of a subscription (never a secret)."""
+    return {
+        "url": subscription.url, "events": list(subscription.events),
+        "description": subscription.description, "active": subscription.active,
+    }  # fmt: skip
+
+
 def _load(session: Session, subscription_id: int) -> WebhookSubscription:
     found = session.get(WebhookSubscription, subscription_id)
     if found is None:
@@ -121,6 +130,10 @@ def do_create_subscription(
     session.add(subscription)
     session.flush()
     forget_subscriptions(session)
+    record_audit(
+        session, "webhook.created", object_type="webhook", object_id=subscription.id,
+        after=_audited(subscription),
+    )  # fmt: skip
     return subscription, secret
 
 
@@ -131,6 +144,7 @@ def do_update_subscription(
     again clears why it was turned off, and its pending deliveries resume."""
     _admin(user)
     subscription = _load(session, subscription_id)
+    before = _audited(subscription)
     if "url" in changes:
         subscription.url = _clean_url(changes["url"])
     if "events" in changes:
@@ -146,6 +160,12 @@ def do_update_subscription(
     subscription.updated_at = datetime.now(UTC)
     session.flush()
     forget_subscriptions(session)
+    old, new = changed_values(before, _audited(subscription))
+    if new:
+        record_audit(
+            session, "webhook.changed", object_type="webhook", object_id=subscription.id,
+            before=old, after=new,
+        )  # fmt: skip
     return subscription
 
 
@@ -160,6 +180,10 @@ def do_delete_subscription(session: Session, user: User, subscription_id: int) -
     session.execute(
         delete(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
     )
+    record_audit(
+        session, "webhook.deleted", object_type="webhook", object_id=subscription.id,
+        before=_audited(subscription),
+    )  # fmt: skip
     session.delete(subscription)
     session.flush()
     forget_subscriptions(session)
@@ -179,6 +203,9 @@ def do_rotate_secret(
     subscription.secret_sealed = sealer.seal(secret)
     subscription.updated_at = now
     session.flush()
+    record_audit(
+        session, "webhook.secret_rotated", object_type="webhook", object_id=subscription.id
+    )
     return subscription, secret
 
 
@@ -205,6 +232,7 @@ def do_send_test(session: Session, user: User, subscription_id: int) -> WebhookD
         {"subscription_id": subscription.id, "message": "A test event from WhatsApp CDMX."},
     )  # fmt: skip
     _wake(session)
+    record_audit(session, "webhook.tested", object_type="webhook", object_id=subscription.id)
     return delivery
 
 
@@ -228,6 +256,10 @@ def do_resend(
     session.add(copy)
     session.flush()
     _wake(session)
+    record_audit(
+        session, "webhook.resent", object_type="webhook", object_id=subscription_id,
+        detail={"delivery_id": original.id, "event_type": original.event_type},
+    )  # fmt: skip
     return copy
 
 

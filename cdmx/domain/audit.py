@@ -44,10 +44,16 @@ ACTIONS: Final[dict[str, str]] = {
     "contact_field.created": "a custom contact field was defined",
     "contact_field.deleted": "a custom contact field was deleted",
     "export.downloaded": "an export was downloaded (the audit CSV; later exports too)",
+    "webhook.created": "an outgoing webhook endpoint was registered",
+    "webhook.changed": "a webhook's address, events, description or on/off changed",
+    "webhook.deleted": "a webhook endpoint was deleted",
+    "webhook.secret_rotated": "a webhook's signing secret was replaced",
+    "webhook.resent": "a delivery was queued again by hand",
+    "webhook.tested": "a test event was sent to a webhook",
 }
 
 # The objects an entry can name (``object_type``).
 OBJECTS: Final = (
     "user", "number", "queue", "conversation", "label", "canned", "contact", "contact_field",
-    "templates", "audit",
+    "templates", "audit", "webhook",
 )  # fmt: skip

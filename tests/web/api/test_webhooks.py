@@ -16,7 +16,7 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from cdmx.db.engine import Database
-from cdmx.db.tables import Event, User, WebhookDelivery
+from cdmx.db.tables import AuditEntry, Event, User, WebhookDelivery
 from tests.conftest import bearer, eventually
 from tests.factories import text_message
 from tests.servers import serving
@@ -181,3 +181,41 @@ async def test_a_rotated_secret_and_the_old_one_both_sign_then_resend_and_test(
     assert payload["type"] == "webhook.test"
     assert payload["data"]["subscription_id"] == made["id"]
     assert endpoint.ids()[2].startswith("test_")
+
+
+async def test_each_webhook_change_is_in_the_audit_trail_without_its_secret(
+    client: httpx.AsyncClient, make_user: Callable[..., User], db: Database
+) -> None:
+    admin_user = make_user(role="admin", name="Alma Admin")
+    admin = await bearer(client, admin_user)
+    made = await subscribe(client, admin, "https://erp.example.com/h", ["message.created"])
+    hook = f"{PATH}/{made['id']}"
+    await client.patch(hook, json={"events": ["*"], "description": "ERP"}, headers=admin)
+    rotated = (await client.post(f"{hook}/rotate-secret", headers=admin)).json()
+    await client.post(f"{hook}/test", headers=admin)
+    with db.read() as session:
+        test_id = session.scalars(select(WebhookDelivery.id)).one()
+    await client.post(f"{hook}/deliveries/{test_id}/resend", headers=admin)
+    await client.delete(hook, headers=admin)
+    with db.read() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == "webhook").order_by(AuditEntry.id)
+        ).all()
+    assert [e.action for e in entries] == [
+        "webhook.created", "webhook.changed", "webhook.secret_rotated", "webhook.tested",
+        "webhook.resent", "webhook.deleted",
+    ]  # fmt: skip
+    assert {(e.actor_id, e.object_id) for e in entries} == {(admin_user.id, made["id"])}
+    created, changed = entries[0], entries[1]
+    assert created.after == {
+        "url": "https://erp.example.com/h", "events": ["message.created"], "description": "",
+        "active": True,
+    }  # fmt: skip
+    assert (changed.before, changed.after) == (
+        {"events": ["message.created"], "description": ""},
+        {"events": ["*"], "description": "ERP"},
+    )
+    assert entries[4].detail == {"delivery_id": test_id, "event_type": "webhook.test"}
+    everything = str([(e.before, e.after, e.detail) for e in entries])
+    assert made["secret"] not in everything and rotated["secret"] not in everything
+    assert "whsec_" not in everything
