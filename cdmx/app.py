@@ -173,6 +173,7 @@ def build_runtime(
         sns_verifier=SnsVerifier(certificate_fetcher(sns_transport)),
         presence=Presence(worker_db),
         sns_transport=sns_transport,
+        outgoing_transport=webhook_transport,
     )
     return Runtime(services, worker_db, workers)
 

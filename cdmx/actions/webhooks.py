@@ -65,7 +65,8 @@ def _admin(user: User) -> None:
         raise Forbidden("admins_only", "Only an admin manages webhooks.")
 
 
-def _clean_url(url: str) -> str:
+def clean_url(url: str) -> str:
+    """An endpoint's address: http(s), a host, no credentials; else Invalid."""
     url = (url or "").strip()
     parts = urlsplit(url)
     if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -123,7 +124,7 @@ def do_create_subscription(
     now = datetime.now(UTC)
     secret = new_secret()
     subscription = WebhookSubscription(
-        url=_clean_url(url), events=_clean_events(events),
+        url=clean_url(url), events=_clean_events(events),
         description=_clean_description(description), secret_sealed=sealer.seal(secret),
         active=True, created_by_id=user.id, created_at=now, updated_at=now,
     )  # fmt: skip
@@ -146,7 +147,7 @@ def do_update_subscription(
     subscription = _load(session, subscription_id)
     before = _audited(subscription)
     if "url" in changes:
-        subscription.url = _clean_url(changes["url"])
+        subscription.url = clean_url(changes["url"])
     if "events" in changes:
         subscription.events = _clean_events(changes["events"])
     if "description" in changes:

@@ -463,6 +463,43 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class SendAction(Base):
+    """A "send to…" action: agents push a conversation to one of the business's systems
+    (its answer becomes a note), signed like the webhooks."""
+
+    __tablename__ = "send_actions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SendActionRun(Base):
+    """One push of a conversation to an action's system, and what it answered."""
+
+    __tablename__ = "send_action_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("send_actions.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A retry sends the same request id as the run it retries, so the system can drop it.
+    request_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))  # sent | failed
+    status_code: Mapped[int | None]
+    duration_ms: Mapped[int]
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    reference_url: Mapped[str | None] = mapped_column(String(2000))
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[datetime]
+
+
 class Template(Base):
     """A message template of a business account, as last synced from Meta."""
 

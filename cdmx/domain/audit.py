@@ -50,10 +50,15 @@ ACTIONS: Final[dict[str, str]] = {
     "webhook.secret_rotated": "a webhook's signing secret was replaced",
     "webhook.resent": "a delivery was queued again by hand",
     "webhook.tested": "a test event was sent to a webhook",
+    "send_action.created": "a send-to action was defined",
+    "send_action.changed": "a send-to action's name, address or on/off changed",
+    "send_action.deleted": "a send-to action was deleted",
+    "send_action.secret_rotated": "a send-to action's signing secret was replaced",
+    "conversation.sent_to": "a conversation was pushed to a system by a send-to action",
 }
 
 # The objects an entry can name (``object_type``).
 OBJECTS: Final = (
     "user", "number", "queue", "conversation", "label", "canned", "contact", "contact_field",
-    "templates", "audit", "webhook",
+    "templates", "audit", "webhook", "send_action",
 )  # fmt: skip

@@ -15,10 +15,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from cdmx.domain.events import CONVERSATION_ACTIVITY, STORED_EVENTS
+from cdmx.domain.events import (
+    CONVERSATION_ACTIVITY,
+    STORED_EVENTS,
+    Author,
+    ConversationSnapshot,
+    MessageSnapshot,
+)
 
 SECRET_PREFIX = "whsec_"
 TEST_EVENT = "webhook.test"
+SEND_TO_EVENT = "conversation.sent"  # what a "send to…" action POSTs
 # What a subscription may ask for: every stored event but the presence signal (it lives a
 # few seconds and says nothing a system can act on), and the test event the console sends.
 EVENT_TYPES: tuple[str, ...] = (
@@ -88,6 +95,20 @@ def envelope(
     return {"type": event_type, "id": id_, "created_at": created, "data": data}
 
 
+class SendToData(BaseModel):
+    """What a "send to…" action POSTs: the conversation, its customer's profile (as
+    ``GET /api/v1/contacts/{id}`` shows it), its newest messages (oldest first) and who
+    sent it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: dict[str, Any]
+    conversation: ConversationSnapshot
+    contact: dict[str, Any]
+    messages: list[MessageSnapshot]
+    sent_by: Author
+
+
 class TestEventData(BaseModel):
     """What the console's "send test event" carries."""
 
@@ -107,22 +128,28 @@ def event_schemas() -> dict[str, Any]:
         model.type: model for model in STORED_EVENTS if model.type in EVENT_TYPES
     }
     models[TEST_EVENT] = TestEventData
-    schemas: dict[str, Any] = {}
-    for event_type, model in models.items():
-        data = model.model_json_schema(ref_template="#/$defs/{model}")
-        defs = data.pop("$defs", {})
-        schemas[event_type] = {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": f"{event_type} webhook",
-            "type": "object",
-            "required": ["type", "id", "created_at", "data"],
-            "additionalProperties": False,
-            "properties": {
-                "type": {"const": event_type},
-                "id": {"type": "string", "description": "the webhook-id header's value"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "data": data,
-            },
-            "$defs": defs,
-        }
-    return {"version": SCHEMA_VERSION, "events": schemas}
+    schemas = {event_type: _schema(event_type, model) for event_type, model in models.items()}
+    return {
+        "version": SCHEMA_VERSION, "events": schemas,
+        "actions": {SEND_TO_EVENT: _schema(SEND_TO_EVENT, SendToData)},
+    }  # fmt: skip
+
+
+def _schema(event_type: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The envelope of one type, with ``data`` the model's JSON Schema."""
+    data = model.model_json_schema(ref_template="#/$defs/{model}")
+    defs = data.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{event_type} webhook",
+        "type": "object",
+        "required": ["type", "id", "created_at", "data"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"const": event_type},
+            "id": {"type": "string", "description": "the webhook-id header's value"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "data": data,
+        },
+        "$defs": defs,
+    }

@@ -47,6 +47,8 @@ class Services:
     sns_verifier: SnsVerifier  # caches SNS certificates for the app's lifetime
     presence: Presence  # this instance's open event streams, per user
     sns_transport: httpx.AsyncBaseTransport | None = None  # SNS's HTTP; a test's mock
+    # "send to…" pushes' HTTP (None: the network), as the webhook deliverer's
+    outgoing_transport: httpx.AsyncBaseTransport | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set as shutdown starts
     background: set[asyncio.Task[Any]] = field(default_factory=set)  # courtesy calls in flight
     typing_sent: dict[int, float] = field(default_factory=dict)  # conversation → last "typing…"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,13 +19,13 @@ import httpx
 from cdmx.actions.webhooks import Answer, DeliveryJob, claim_deliveries, do_record_answers
 from cdmx.db.engine import Database
 from cdmx.domain.sealing import Sealer
-from cdmx.domain.webhooks import EXCERPT_BYTES, TIMEOUT_SECONDS, signature
+from cdmx.domain.webhooks import TIMEOUT_SECONDS
+from cdmx.outgoing import signed_post
 
 log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 32
 POLL_SECONDS = 0.5  # retries come due without a wake-up; this is how soon they go
-USER_AGENT = "WhatsApp-CDMX-Webhooks/1"
 
 
 def _now() -> datetime:
@@ -59,29 +58,12 @@ class WebhookDeliverer:
 
     async def post(self, client: httpx.AsyncClient, job: DeliveryJob) -> Answer:
         """One signed POST; what the endpoint answered (never raises)."""
-        timestamp = int(self.clock().timestamp())
-        headers = {
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            "webhook-id": job.webhook_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(job.secrets, job.webhook_id, timestamp, job.body),
-        }
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(TIMEOUT_SECONDS):
-                request = client.build_request("POST", job.url, content=job.body, headers=headers)
-                response = await client.send(request, stream=True)
-                try:
-                    excerpt = await _first_bytes(response)
-                finally:
-                    await response.aclose()
-        except TimeoutError:
-            error = f"no answer within {TIMEOUT_SECONDS:g} s"
-            return Answer(job, None, _ms(started), None, error)
-        except httpx.HTTPError as exc:
-            return Answer(job, None, _ms(started), None, _describe(exc))
-        return Answer(job, response.status_code, _ms(started), excerpt, None)
+        reply = await signed_post(
+            client, job.url, secrets=job.secrets, message_id=job.webhook_id,
+            timestamp=int(self.clock().timestamp()), body=job.body, timeout=TIMEOUT_SECONDS,
+        )  # fmt: skip
+        excerpt = reply.body.decode("utf-8", errors="replace") if reply.status_code else None
+        return Answer(job, reply.status_code, reply.duration_ms, excerpt, reply.error)
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
         """One round: claim what is due, send it all, record it; how many were sent. (The
@@ -138,23 +120,3 @@ class WebhookDeliverer:
         except Exception:
             # Left to their leases: sent again, and the receiver drops the repeat by its id.
             log.exception("recording %d webhook answers failed", len(answers))
-
-
-async def _first_bytes(response: httpx.Response) -> str:
-    """The start of the answer, for the log, without reading a large body."""
-    kept = b""
-    async for chunk in response.aiter_raw():
-        kept += chunk
-        if len(kept) >= EXCERPT_BYTES:
-            break
-    return kept[:EXCERPT_BYTES].decode("utf-8", errors="replace")
-
-
-def _ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    text = str(exc).strip()
-    name = type(exc).__name__
-    return f"{name}: {text}"[:500] if text else name

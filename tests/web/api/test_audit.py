@@ -594,10 +594,12 @@ def test_every_listed_action_has_a_scenario_or_a_stated_reason() -> None:
     covered = {name.split("/")[0].split(" ")[0] for name in SCENARIOS}
     # conversation.viewed: its own tests below; conversation.started needs an approved
     # template (tested in test_conversation_started_is_recorded); token.revoked is reserved
-    # for server-side revocation, which does not exist yet; the webhook actions are checked
-    # in tests/web/api/test_webhooks.py.
+    # for server-side revocation, which does not exist yet; the webhook and send-to actions
+    # are checked in tests/web/api/test_webhooks.py and test_send_actions.py.
     elsewhere = {"conversation.viewed", "conversation.started", "token.revoked"} | {
-        name for name in ACTIONS if name.startswith("webhook.")
+        name
+        for name in ACTIONS
+        if name.startswith(("webhook.", "send_action.")) or name == "conversation.sent_to"
     }
     assert set(ACTIONS) - covered == elsewhere
 
