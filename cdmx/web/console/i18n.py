@@ -615,6 +615,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "webhooks_empty": "Aún no hay webhooks.",
         "webhooks_add": "Nuevo webhook",
         "webhooks_create": "Crear webhook",
+        "sendto_button": "Enviar a…",
+        "sendto_heading": "Enviar esta conversación a…",
+        "sendto_hint": (
+            "Se envían el cliente, los mensajes, las etiquetas y sus datos; la respuesta del "
+            "sistema queda como nota."
+        ),
+        "sendto_action": "Enviar a {name}",
+        "sendto_sending": "Enviando a {name}…",
+        "sendto_done": "Enviado a {name}.",
+        "sendto_done_reference": "Enviado a {name}: {reference}",
+        "sendto_refused": "{name} respondió HTTP {code}:",
+        "sendto_no_answer": "{name} no respondió ({error}).",
+        "sendto_retry": "Reintentar",
+        "actions_title": "Acciones «Enviar a…»",
+        "actions_intro": (
+            "Los agentes envían una conversación a uno de sus sistemas desde el encabezado; la "
+            "referencia que devuelva queda como nota."
+        ),
+        "actions_name": "Nombre",
+        "actions_name_placeholder": "Pedidos",
+        "actions_send_to": "Enviar a {name}",
+        "actions_empty": "Aún no hay acciones.",
+        "actions_add": "Nueva acción",
+        "actions_create": "Crear acción",
+        "actions_secret_new": (
+            "Acción «{name}» creada. Copie su secreto de firma ahora: no se vuelve a mostrar."
+        ),
+        "actions_secret_rotated": "Secreto nuevo para «{name}»: el anterior ya no firma.",
+        "actions_delete_confirm": "¿Eliminar la acción «{name}»? Las notas que dejó se conservan.",
         "admin_labels_link": "Etiquetas",
         "admin_labels_title": "Etiquetas y campos del cliente",
         "admin_labels_intro": (
@@ -1329,6 +1358,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "webhooks_empty": "No webhooks yet.",
         "webhooks_add": "New webhook",
         "webhooks_create": "Create webhook",
+        "sendto_button": "Send to…",
+        "sendto_heading": "Send this conversation to…",
+        "sendto_hint": (
+            "The customer, the messages, the labels and their details are sent; the system's "
+            "answer is kept as a note."
+        ),
+        "sendto_action": "Send to {name}",
+        "sendto_sending": "Sending to {name}…",
+        "sendto_done": "Sent to {name}.",
+        "sendto_done_reference": "Sent to {name}: {reference}",
+        "sendto_refused": "{name} answered HTTP {code}:",
+        "sendto_no_answer": "{name} did not answer ({error}).",
+        "sendto_retry": "Try again",
+        "actions_title": "“Send to…” actions",
+        "actions_intro": (
+            "Agents send a conversation to one of your systems from its header; the reference it "
+            "returns is kept as a note."
+        ),
+        "actions_name": "Name",
+        "actions_name_placeholder": "Orders",
+        "actions_send_to": "Send to {name}",
+        "actions_empty": "No actions yet.",
+        "actions_add": "New action",
+        "actions_create": "Create action",
+        "actions_secret_new": (
+            "Action “{name}” created. Copy its signing secret now: it is not shown again."
+        ),
+        "actions_secret_rotated": "New secret for “{name}”: the old one no longer signs.",
+        "actions_delete_confirm": "Delete the action “{name}”? The notes it left are kept.",
         "admin_labels_link": "Labels",
         "admin_labels_title": "Labels and customer fields",
         "admin_labels_intro": (

@@ -19,9 +19,10 @@ from starlette.concurrency import run_in_threadpool
 
 from cdmx.actions.audit import current_origin, record_audit
 from cdmx.actions.channels import channel_json
+from cdmx.actions.send_actions import action_json
 from cdmx.actions.users import do_update_user
 from cdmx.actions.users import user_json as users_json
-from cdmx.db.tables import Channel, Queue, User
+from cdmx.db.tables import Channel, Queue, SendAction, User
 from cdmx.domain.audit import ACTIONS, OBJECTS
 from cdmx.domain.errors import ActionError
 from cdmx.domain.hours import DAYS
@@ -354,11 +355,16 @@ def webhooks_page(request: Request) -> Response:
         return user
     with services(request).db.read() as session:
         subscriptions = all_subscriptions(session)
+        actions = [
+            action_json(a, admin=True)
+            for a in session.scalars(select(SendAction).order_by(SendAction.name))
+        ]
     user_json = _signed_in_json(user)
     lang = _language(request)
     return _render(
         request, "webhooks.html",
-        {"user": user_json, "webhooks": subscriptions, "event_types": EVENT_TYPES[:-1],
+        {"user": user_json, "webhooks": subscriptions, "actions": actions,
+         "event_types": EVENT_TYPES[:-1],
          "boot": {"strings": strings_for(lang), "lang": lang, "event_types": EVENT_TYPES[:-1]}},
     )  # fmt: skip
 

@@ -23,6 +23,7 @@ import { setupLabels } from "./labels.js";
 import { setupProfile } from "./profile.js";
 import { orderParams, setupOrder } from "./order.js";
 import { setupSavedViews } from "./saved-views.js";
+import { setupSendTo } from "./send-to.js";
 import {
   emit,
   isSupervisor,
@@ -247,6 +248,7 @@ function start() {
   setupHere();
   setupLabels();
   setupProfile();
+  setupSendTo();
   setupHeader({ onBack: closeConversationPane, onTaken: () => selectView("mine") });
   setupDialog();
   setupComposer({ onTemplate: openTemplateForCurrent });

@@ -221,3 +221,47 @@ for (const section of document.querySelectorAll(".webhook")) {
   });
   section.querySelector(".log-more").addEventListener("click", () => loadLog(section, { more: true }));
 }
+
+// "Enviar a…" actions: add (the secret shown once), rotate, turn off and on, delete.
+const addAction = document.getElementById("add-action");
+addAction.addEventListener("submit", (event) => {
+  event.preventDefault();
+  act(addAction.querySelector(".form-message"), async () => {
+    const made = await request("POST", "/api/v1/send-actions", {
+      name: addAction.elements.name.value.trim(),
+      url: addAction.elements.url.value.trim(),
+    });
+    addAction.reset();
+    showSecret(t("actions_secret_new", { name: made.name }), made.secret);
+  });
+});
+
+for (const row of document.querySelectorAll(".action-row")) {
+  const id = row.dataset.id;
+  const message = row.querySelector(".action-message");
+  row.querySelector(".action-rotate").addEventListener("click", () =>
+    act(message, async () => {
+      const rotated = await request("POST", `/api/v1/send-actions/${id}/rotate-secret`);
+      showSecret(t("actions_secret_rotated", { name: rotated.name }), rotated.secret);
+    }),
+  );
+  const toggle = row.querySelector(".action-toggle");
+  toggle.addEventListener("click", () =>
+    act(message, async () => {
+      await request("PATCH", `/api/v1/send-actions/${id}`, {
+        active: toggle.dataset.active !== "true",
+      });
+      window.location.reload();
+    }),
+  );
+  row.querySelector(".row-actions").append(
+    deleteControls({
+      name: row.dataset.name,
+      question: t("actions_delete_confirm", { name: row.dataset.name }),
+      remove: async () => {
+        await request("DELETE", `/api/v1/send-actions/${id}`);
+        window.location.reload();
+      },
+    }),
+  );
+}
