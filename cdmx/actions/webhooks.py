@@ -55,7 +55,7 @@ MAX_URL = 2000
 MAX_DESCRIPTION = 500
 # Longer than a request may take (TIMEOUT_SECONDS) with room to record it; a dead
 # deliverer's rows come back after this.
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=15)
 
 # --- subscriptions --------------------------------------------------------------------------
 

@@ -201,7 +201,7 @@ async def test_a_dead_deliverers_leases_come_back(
         assert len(claim_deliveries(session, SEALER, clock.now, 10)) == 1
     deliverer = WebhookDeliverer(db, SEALER, clock=clock)
     assert await deliverer.deliver_due(http) == 0  # leased to the dead one
-    clock.advance(seconds=31)
+    clock.advance(seconds=16)
     assert await deliverer.deliver_due(http) == 1
     (row,) = deliveries(db)
     assert (row.status, row.attempts) == ("delivered", 2)
