@@ -550,14 +550,32 @@ def do_record_answers(
         )  # fmt: skip
         failed[job.subscription_id] = answer
     if succeeded:
-        connection.execute(
-            update(WEBHOOK_SUBSCRIPTIONS)
-            .where(
-                WEBHOOK_SUBSCRIPTIONS.c.id.in_(sorted(succeeded)),
-                WEBHOOK_SUBSCRIPTIONS.c.failing_since.is_not(None),
+        # An endpoint that was failing answers again: what waits for its retry goes now, so
+        # an outage costs its own length, not that plus the longest backoff.
+        recovered = (
+            connection.execute(
+                update(WEBHOOK_SUBSCRIPTIONS)
+                .where(
+                    WEBHOOK_SUBSCRIPTIONS.c.id.in_(sorted(succeeded)),
+                    WEBHOOK_SUBSCRIPTIONS.c.failing_since.is_not(None),
+                )
+                .values(failing_since=None)
+                .returning(WEBHOOK_SUBSCRIPTIONS.c.id)
             )
-            .values(failing_since=None)
+            .scalars()
+            .all()
         )
+        if recovered:
+            connection.execute(
+                update(WEBHOOK_DELIVERIES)
+                .where(
+                    WEBHOOK_DELIVERIES.c.subscription_id.in_(sorted(recovered)),
+                    WEBHOOK_DELIVERIES.c.status == "pending",
+                    WEBHOOK_DELIVERIES.c.next_attempt_at > now,
+                )
+                .values(next_attempt_at=now)
+            )
+            _wake(session)
     for subscription_id, answer in failed.items():
         if subscription_id in succeeded:
             continue  # one answer of this batch was a success: it is not down

@@ -225,3 +225,26 @@ async def test_a_slow_endpoint_times_out_and_is_tried_again(
     (row,) = deliveries(db)
     assert row.status == "pending" and row.last_error == "no answer within 0.3 s"
     assert row.last_status_code is None
+
+
+async def test_an_endpoint_back_after_an_outage_gets_its_backlog_at_once(
+    db: Database, make_user: Callable[..., User], endpoint: tuple[Receiver, str], http: Any
+) -> None:
+    receiver, url = endpoint
+    subscription_id, _ = subscribe(db, make_user, url, ["message.created"])
+    down = {"on": True}
+    receiver.answer = lambda _: 503 if down["on"] else 200
+    for n in range(3):  # three customers: three conversations, each its own head
+        open_conversation(db, wa_id=f"52155000007{n:02d}")
+    clock = Clock()
+    deliverer = WebhookDeliverer(db, SEALER, clock=clock)
+    for _ in range(4):  # two minutes of failures: the next tries are minutes away
+        await deliverer.deliver_due(http)
+        clock.advance(seconds=40)
+    assert all(r.next_attempt_at > clock.now + timedelta(seconds=30) for r in deliveries(db))
+    down["on"] = False
+    open_conversation(db, wa_id="5215500000799")  # a new event: it goes at once, and succeeds
+    assert await deliverer.deliver_due(http) == 1
+    assert subscription(db, subscription_id).failing_since is None
+    assert await deliverer.deliver_due(http) == 3  # the backlog, without waiting its backoff
+    assert {r.status for r in deliveries(db)} == {"delivered"}
