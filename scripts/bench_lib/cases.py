@@ -113,12 +113,22 @@ def _pool(ctx: Context, per_second: int) -> int:
     return int(per_second * (ctx.duration + 2))
 
 
-def ingest(ctx: Context, per_body: int) -> dict[str, Any]:
-    """wrk replaying signed webhooks, then the inbox processor draining what was stored."""
+def ingest(ctx: Context, per_body: int, *, hooked: bool = False) -> dict[str, Any]:
+    """wrk replaying signed webhooks, then the inbox processor draining what was stored;
+    ``hooked``: with a webhook subscribed to every event (its deliveries written with each
+    change, and POSTed to a local receiver while the load runs)."""
     name = "single" if per_body == 1 else f"batch{per_body}"
     bodies = _pool(ctx, 6000 if per_body == 1 else 900)
     file = ctx.requests_file(name, bodies, per_body, 5000)
-    server = ctx.server(f"ingest_{name}")
+    server = ctx.server(f"ingest_{name}" + "_hooked" * hooked)
+    receiver = None
+    if hooked:
+        from bench_lib.receiver import ReceiverThread
+
+        receiver = ReceiverThread(p.free_port())
+        ctx.cleanup.closers.append(receiver.stop)
+        receiver.start()
+        _subscribe(server, receiver.url, ["*"])
     try:
         with RssSampler(server.pid) as rss:
             started = time.monotonic()
@@ -128,8 +138,12 @@ def ingest(ctx: Context, per_body: int) -> dict[str, Any]:
             result.update(_drain(server, started, loaded))
         result["rss"] = rss.summary()
         result["rss"]["at_load_end_mb"] = rss_at_load_end and round(rss_at_load_end, 1)
+        if receiver is not None:
+            result["webhook_events_delivered"] = len(receiver.arrived)
     finally:
         stop_server(ctx.cleanup, server)
+        if receiver is not None:
+            receiver.stop()
     result["per_body"] = per_body
     result["messages_per_s"] = round(result["requests_per_s"] * per_body, 1)
     result["wrapped"] = result["requests"] > bodies
@@ -404,3 +418,82 @@ async def _post_replies(
         await asyncio.gather(*tasks)
     return {"due": [start_wall + i / rate for i in range(count)], "latency": latency,
             "accepted": accepted, "errors": errors[:5], "error_count": len(errors)}  # fmt: skip
+
+
+# -- outgoing webhooks ----------------------------------------------------------------------
+
+
+def _subscribe(server: Server, url: str, events: list[str]) -> None:
+    r = httpx.post(
+        f"{server.base_url}/api/v1/webhooks", json={"url": url, "events": events},
+        headers=server.headers(ADMIN), timeout=30,
+    )  # fmt: skip
+    r.raise_for_status()
+
+
+def webhooks(ctx: Context, rate: float = 200.0, down_seconds: float = 60.0) -> dict[str, Any]:
+    """Outgoing webhooks to a local receiver, every inbound message from a new customer
+    (``message.created``, ``conversation.created`` and ``conversation.assigned`` each):
+    (1) at ``rate`` webhooks/s, from the event's creation to the receiver's request;
+    (2) the receiver down for ``down_seconds`` under the same load, then back: how long the
+    backlog takes and at what rate it is delivered."""
+    from bench_lib.receiver import ReceiverThread
+
+    receiver = ReceiverThread(p.free_port())
+    ctx.cleanup.closers.append(receiver.stop)
+    receiver.start()
+    steady_seconds = ctx.duration
+    count = int(rate * steady_seconds)
+    outage_count = int(rate * down_seconds)
+    file = ctx.requests_file("webhooks", count + outage_count, 1, 10**7)
+    server = ctx.server("webhooks")
+    try:
+        _subscribe(server, receiver.url, ["*"])
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with RssSampler(server.pid) as rss:
+            steady = run_openloop(ctx, port, file, rate, count, "webhooks_steady")
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and metric(server.base_url, "cdmx_inbox_pending"):
+                time.sleep(0.2)
+            time.sleep(2)
+            steady_ids = dict(receiver.arrived)
+            # (2) down for a while, under load; then up again.
+            receiver.down = True
+            before = len(receiver.arrived)
+            outage_file = ctx.cleanup.tmp / "webhooks_outage.req"
+            _tail_requests(file, outage_file, skip=count)
+            run_openloop(ctx, port, outage_file, rate, outage_count, "webhooks_outage")
+            receiver.down = False
+            up = time.time()
+            expected = before + 3 * outage_count  # three events per new customer
+            deadline = time.monotonic() + 300
+            while len(receiver.arrived) < expected and time.monotonic() < deadline:
+                time.sleep(0.2)
+            caught_up = time.time()
+    finally:
+        stop_server(ctx.cleanup, server)
+        receiver.stop()
+    latencies = [steady_ids[i] - receiver.created[i] for i in steady_ids]
+    span = (max(steady_ids.values()) - min(steady_ids.values())) if steady_ids else 0.0
+    backlog = len(receiver.arrived) - before
+    catch_up = caught_up - up
+    return {
+        "rate": rate, "seconds": steady_seconds, "webhooks": count,
+        "events_delivered": len(steady_ids), "events_expected": 3 * count,
+        "events_per_s": round(len(steady_ids) / span, 1) if span else None,
+        "latency_ms": percentiles(latencies),
+        "webhook_answer_ms": percentiles(steady["latency"]),
+        "outage_seconds": down_seconds, "refused_while_down": receiver.refused,
+        "backlog_events": backlog, "backlog_expected": 3 * outage_count,
+        "catch_up_seconds": round(catch_up, 1),
+        "catch_up_per_s": round(backlog / catch_up, 1) if catch_up > 0 else None,
+        "rss": rss.summary(),
+    }  # fmt: skip
+
+
+def _tail_requests(source: Path, target: Path, skip: int) -> None:
+    """The request file from request ``skip`` on (one request per line)."""
+    with source.open("rb") as src, target.open("wb") as out:
+        for n, line in enumerate(src):
+            if n >= skip:
+                out.write(line)

@@ -23,7 +23,7 @@ from bench_lib.server import Databases
 from bench_lib.simthread import SimulatorThread
 from cdmx.simulator import SimulatorConfig
 
-CASES = ("bare", "ingest", "batch", "fixed", "e2e", "outbound", "ratelimit")
+CASES = ("bare", "ingest", "batch", "hooked", "fixed", "e2e", "outbound", "ratelimit", "webhooks")
 RESULTS = p.ROOT / "bench" / "results"
 
 
@@ -38,6 +38,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--e2e-rate", type=float, default=200.0,
         help="webhooks per second of the end-to-end case (the target is set at 200)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--webhook-down", type=float, default=60.0,
+        help="seconds the webhook receiver is down in the webhooks case (catch-up after it)",
     )  # fmt: skip
     parser.add_argument(
         "--split", action="store_true",
@@ -100,10 +104,12 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
         "bare": lambda: cases.bare(ctx),
         "ingest": lambda: cases.ingest(ctx, 1),
         "batch": lambda: cases.ingest(ctx, 10),
+        "hooked": lambda: cases.ingest(ctx, 1, hooked=True),
         "fixed": lambda: cases.fixed_rate(ctx),
         "e2e": lambda: cases.end_to_end(ctx, args.e2e_rate),
         "outbound": lambda: cases.outbound(ctx),
         "ratelimit": lambda: cases.outbound(ctx, limit=20),
+        "webhooks": lambda: cases.webhooks(ctx, down_seconds=args.webhook_down),
     }
     results: dict[str, Any] = {}
     started = time.monotonic()
@@ -160,7 +166,10 @@ def table(results: dict[str, Any]) -> list[list[str]]:
     if bare_rps is not None:
         lat = results["bare"]["latency_ms"]
         row("bare endpoint (baseline)", f"{bare_rps:,.0f} req/s, p99 {lat['p99']} ms", "", None)
-    for name, label in (("ingest", "1 msg/body"), ("batch", "10 msgs/body")):
+    for name, label in (
+        ("ingest", "1 msg/body"), ("batch", "10 msgs/body"),
+        ("hooked", "1 msg/body, a webhook on every event"),
+    ):  # fmt: skip
         r = results.get(name)
         if not r or "error" in r:
             continue
@@ -213,6 +222,22 @@ def table(results: dict[str, Any]) -> list[list[str]]:
             f"≤ {r['outbound_rate_setting']}",
             r["rate_limit_respected"],
         )
+    hooked, plain = results.get("hooked"), results.get("ingest")
+    if hooked and plain and "error" not in hooked and "error" not in plain:
+        cost = 1 - hooked["processed_per_s"] / plain["processed_per_s"]
+        row("  webhook deliveries' cost to processing", f"{cost:+.0%} processed/s "
+            f"({hooked.get('webhook_events_delivered', 0):,} events POSTed during the case)",
+            "", None)  # fmt: skip
+    r = results.get("webhooks")
+    if r and "error" not in r:
+        lat = r["latency_ms"]
+        row(f"webhook delivery at {r['rate']:,.0f} webhooks/s",
+            f"{r['events_per_s']} events/s, {r['events_delivered']}/{r['events_expected']} "
+            f"delivered; change → receiver p50 {lat['p50']} / p99 {lat['p99']} ms",
+            "p99 < 200 ms", lat["p99"] is not None and lat["p99"] < 200)  # fmt: skip
+        row(f"  catch-up after {r['outage_seconds']:.0f} s down",
+            f"{r['backlog_events']:,}/{r['backlog_expected']:,} events in "
+            f"{r['catch_up_seconds']} s ({r['catch_up_per_s']}/s)", "", None)  # fmt: skip
     for name, r in results.items():
         if "error" in r:
             row(name, r["error"][:80], "", None)
