@@ -25,6 +25,15 @@ def _config(app: Any, port: int) -> uvicorn.Config:
     )  # fmt: skip
 
 
+def _stop(app: Any, server: uvicorn.Server) -> None:
+    """Stop as ``cdmx serve`` does: the console's event streams end first (else the graceful
+    shutdown waits for them, then cancels them mid-write)."""
+    services = getattr(getattr(app, "state", None), "services", None)
+    if services is not None:
+        services.bus.end_streams()
+    server.should_exit = True
+
+
 @asynccontextmanager
 async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Run ``app`` in this event loop; yields its base URL; stops it afterwards."""
@@ -38,7 +47,7 @@ async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        _stop(app, server)
         await task
 
 
@@ -56,7 +65,7 @@ def serving_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        _stop(app, server)
         thread.join(timeout=10)
 
 
