@@ -8,7 +8,14 @@ from sqlalchemy import func, select, text
 from starlette.concurrency import run_in_threadpool
 
 from cdmx.db.engine import Database
-from cdmx.db.tables import Channel, Conversation, InboxUpdate, Message, OutboxItem
+from cdmx.db.tables import (
+    Channel,
+    Conversation,
+    InboxUpdate,
+    Message,
+    OutboxItem,
+    WebhookDelivery,
+)
 from cdmx.web.errors import error_response
 from cdmx.web.services import services
 
@@ -54,6 +61,10 @@ def metrics(request: Request) -> Response:
         outbox = session.scalar(
             select(func.count(OutboxItem.id)).where(OutboxItem.done_at.is_(None))
         )
+        # On the partial index of pending deliveries: as cheap as the backlog is small.
+        hooks = session.scalar(
+            select(func.count(WebhookDelivery.id)).where(WebhookDelivery.status == "pending")
+        )
         by_status = session.execute(
             select(Conversation.status, func.count(Conversation.id)).group_by(Conversation.status)
         ).all()
@@ -70,6 +81,10 @@ def metrics(request: Request) -> Response:
         )
     gauge("cdmx_inbox_pending", "Webhook updates stored but not yet processed.", [("", inbox or 0)])
     gauge("cdmx_outbox_pending", "Replies accepted but not yet sent.", [("", outbox or 0)])
+    gauge(
+        "cdmx_webhook_deliveries_pending", "Events waiting to be delivered to a webhook.",
+        [("", hooks or 0)],
+    )  # fmt: skip
     gauge(
         "cdmx_conversations", "Conversations by status.",
         [(f'{{status="{s}"}}', n) for s, n in by_status],

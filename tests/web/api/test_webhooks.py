@@ -138,6 +138,8 @@ async def test_every_wanted_event_arrives_signed_valid_and_as_the_stream_carries
     assert log["next"] is None and len(log["deliveries"]) == len(endpoint.received)
     first = log["deliveries"][-1]
     assert first["status"] == "delivered" and first["attempts"] == 1
+    metrics = (await client.get("/metrics")).text
+    assert "\ncdmx_webhook_deliveries_pending 0\n" in metrics
     assert first["log"][0]["status_code"] == 200 and first["log"][0]["response"] == "answer 200"
 
 
