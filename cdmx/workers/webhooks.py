@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 32
 POLL_SECONDS = 0.5  # retries come due without a wake-up; this is how soon they go
+BATCH_SECONDS = 0.01  # after one answer, how long the others may take to join its record
 
 
 def _now() -> datetime:
@@ -85,10 +87,18 @@ class WebhookDeliverer:
         self, client: httpx.AsyncClient, wakeup: asyncio.Event, stop: asyncio.Event
     ) -> None:
         in_flight: set[asyncio.Task[Answer]] = set()
+        last_claim = 0.0
         while not stop.is_set():
+            woken_up = wakeup.is_set()
             wakeup.clear()
             room = self.max_in_flight - len(in_flight)
-            if room > 0:
+            # A claim is a write transaction, not to be paid per delivery: claim when half the
+            # places are free, or there is news (new events, retries due), or nothing is out.
+            overdue = time.monotonic() - last_claim >= POLL_SECONDS
+            if room > 0 and (
+                room >= self.max_in_flight // 2 or woken_up or overdue or not in_flight
+            ):
+                last_claim = time.monotonic()
                 try:
                     jobs = await asyncio.to_thread(self._claim, room)
                 except Exception:
@@ -100,6 +110,9 @@ class WebhookDeliverer:
                 {*in_flight, woken}, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED"
             )
             woken.cancel()
+            if any(task.done() for task in in_flight):
+                # The others of a batch answer within moments: record them together.
+                await asyncio.wait(in_flight, timeout=BATCH_SECONDS)
             finished = [task for task in in_flight if task.done()]
             if finished:
                 in_flight.difference_update(finished)
