@@ -45,6 +45,7 @@ from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
 from cdmx.web.headers import SecurityHeaders
 from cdmx.web.ingest import InboxWriter
+from cdmx.web.limits import BodyLimit
 from cdmx.web.services import Services
 from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
@@ -213,6 +214,7 @@ def mount_routes(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings)
     # Added last, so it runs first: a webhook skips the session and the router.
     app.add_middleware(webhooks.WebhookReceiver)

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     )
     media_retention_days: int = Field(0, alias="CDMX_MEDIA_RETENTION_DAYS", ge=0)
     s3_endpoint_url: str = Field("", alias="S3_ENDPOINT_URL")
+    # JSON and form bodies (uploads and webhooks have their own limits: cdmx/web/limits.py).
+    max_body_bytes: int = Field(
+        1024 * 1024, alias="CDMX_MAX_BODY_BYTES", ge=64 * 1024, le=64 * 1024 * 1024
+    )
     demo: bool = Field(False, alias="CDMX_DEMO")
 
     @field_validator("database_url")

@@ -2,8 +2,8 @@
 signed links of the local media store (``GET /media/{key}``).
 
 The upload is parsed by Starlette into a temporary file that rolls to disk past 1 MB, so a
-100 MB document is never held in memory; a request whose declared length is over the
-largest limit is refused before its body is read.
+100 MB document is never held in memory; a body over WhatsApp's limit for the file's type is
+refused while it streams (``cdmx.web.limits``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from cdmx.storage.stored import StoredFile
 from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.web.errors import error_response
-from cdmx.web.uploads import discard_keys, media_store, refuse_oversized
+from cdmx.web.uploads import discard_keys, media_store
 
 router = APIRouter(tags=["media"])
 
@@ -41,8 +41,6 @@ async def upload_media(
     """Send a file: multipart ``file`` (or ``canned_id``: a quick reply's file), optional
     ``caption``, ``local_id``, ``reply_to_id``, ``voice`` ("true" for a voice note recorded
     in the browser). 202 with the message."""
-    if (oversized := refuse_oversized(request)) is not None:
-        return oversized
 
     def visible() -> None:
         with db.read() as session:
