@@ -1,4 +1,5 @@
-"""Request body limits, enforced while the body streams, before authentication or parsing.
+"""Request body limits, enforced while the body streams, before authentication or parsing
+(and NUL characters, which no text column can keep, refused with them).
 
 ``BodyLimit`` sits around the app. Every request's body is counted as it arrives, and the
 request is refused with 413 the moment it passes its route's limit; nothing past the limit
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cdmx.domain.errors import ActionError
+from cdmx.domain.errors import ActionError, Invalid
 from cdmx.storage.filetype import (
     HEAD_BYTES,
     MAX_UPLOAD_BYTES,
@@ -80,6 +81,9 @@ class BodyLimit:
         if rule is None:
             await self.app(scope, receive, send)
             return
+        if _nul_in_url(scope):
+            await _refuse(send, _NUL_REFUSED)
+            return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > rule.limit:
             await _refuse(send, _too_large(rule, int(declared)))
@@ -120,7 +124,11 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        body = b"".join(chunks)
+        if _nul_in_body(scope, body):
+            await _refuse(send, _NUL_REFUSED)
+            return
+        whole: Message = {"type": "http.request", "body": body, "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
 
@@ -199,6 +207,27 @@ def _too_large(rule: _Rule, size: int, kind: str | None = None) -> BodyTooLarge:
     )
 
 
+# PostgreSQL cannot store NUL in text, and no person types one: a NUL anywhere in a URL, a
+# form or a JSON string is refused (422) before any route sees it. In JSON it can only be
+# written as the escape \u0000 (one not itself escaped: \\u0000 is a backslash and text).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_NUL_REFUSED = Invalid("invalid", "Text may not contain the NUL character (U+0000).")
+
+
+def _nul_in_url(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\0" in scope["path"] or b"%00" in query or b"\0" in query
+
+
+def _nul_in_body(scope: Scope, body: bytes) -> bool:
+    if b"\0" in body:
+        return True
+    content_type = dict(scope["headers"]).get(b"content-type", b"")
+    if content_type.startswith(b"application/x-www-form-urlencoded") and b"%00" in body:
+        return True
+    return b"\\u0000" in body and _JSON_NUL.search(body) is not None
+
+
 def _replay(messages: list[Message], receive: Receive) -> Receive:
     """``receive`` that hands out ``messages`` first, then the request's own (a streaming
     answer still hears the client leave)."""
@@ -212,12 +241,12 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-async def _refuse(send: Send, error: BodyTooLarge) -> None:
+async def _refuse(send: Send, error: ActionError) -> None:
     body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})

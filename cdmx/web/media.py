@@ -138,7 +138,7 @@ def _discard(store: MediaStore, stored: StoredFile) -> None:
 def _field(value: Any) -> str | None:
     if value is None or isinstance(value, UploadFile):
         return None
-    text = str(value).strip()
+    text = str(value).replace("\0", "").strip()  # no text column can keep a NUL
     return text or None
 
 
