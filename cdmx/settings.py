@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, alias="CDMX_MAX_BODY_BYTES", ge=64 * 1024, le=64 * 1024 * 1024
     )
+    metrics_token: str = Field("", alias="CDMX_METRICS_TOKEN")
     demo: bool = Field(False, alias="CDMX_DEMO")
 
     @field_validator("database_url")
