@@ -20,10 +20,10 @@ from cdmx.db.tables import Conversation, Media, Message
 from cdmx.domain.errors import Invalid
 from cdmx.queries.canned import usable_in
 from cdmx.queries.conversations import can_read, visible_conversation
-from cdmx.queries.media import media_of, message_media
+from cdmx.queries.media import media_of, message_media, thumbnail_type
 from cdmx.queries.messages import message_snapshot
 from cdmx.storage.base import MediaStore
-from cdmx.storage.filetype import MediaRefused
+from cdmx.storage.filetype import MediaRefused, served_as
 from cdmx.storage.local import LocalStore
 from cdmx.storage.stored import StoredFile
 from cdmx.storage.upload import prepare_upload
@@ -164,13 +164,10 @@ def get_media(key: str, request: Request, user: CurrentUser, db: DB) -> FileResp
     path = store.path(key)
     if not path.exists():
         raise HTTPException(404, "The file is no longer stored.")
-    thumbnail = key == media.thumbnail_key
-    content_type = (
-        ("image/png" if key.endswith(".png") else "image/jpeg")
-        if thumbnail
-        else media.mime_type or "application/octet-stream"
-    )
-    inline = content_type.startswith(("image/", "audio/", "video/"))
+    if key == media.thumbnail_key:
+        content_type, inline = thumbnail_type(key), True
+    else:
+        content_type, inline = served_as(media.mime_type)
     headers = {
         "Cache-Control": "private, max-age=3600",
         "X-Content-Type-Options": "nosniff",
