@@ -46,6 +46,7 @@ from cdmx.web.errors import install_error_handlers
 from cdmx.web.headers import SecurityHeaders
 from cdmx.web.ingest import InboxWriter
 from cdmx.web.limits import BodyLimit
+from cdmx.web.openapi import describe_errors
 from cdmx.web.services import Services
 from cdmx.web.sns import certificate_fetcher
 from cdmx.whatsapp.graph import GraphClient
@@ -219,6 +220,7 @@ def mount_routes(app: FastAPI, settings: Settings) -> None:
     # Added last, so it runs first: a webhook skips the session and the router.
     app.add_middleware(webhooks.WebhookReceiver)
     install_error_handlers(app)
+    describe_errors(app)
     app.include_router(webhooks.router)
     app.include_router(sns_webhook.router)
     app.include_router(media_routes.router)
