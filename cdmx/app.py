@@ -36,14 +36,17 @@ from cdmx.realtime.notify import Listener
 from cdmx.realtime.presence import Presence
 from cdmx.settings import Settings
 from cdmx.storage import build_store
-from cdmx.web import health, webhooks
+from cdmx.web import apidocs, health, webhooks
 from cdmx.web import media as media_routes
 from cdmx.web import sns as sns_webhook
 from cdmx.web.api import router as api_router
 from cdmx.web.bearer import TokenSigner
 from cdmx.web.console import views
 from cdmx.web.errors import install_error_handlers
+from cdmx.web.headers import SecurityHeaders
 from cdmx.web.ingest import InboxWriter
+from cdmx.web.limits import BodyLimit
+from cdmx.web.openapi import describe_errors
 from cdmx.web.origin import RequestOrigin
 from cdmx.web.requestid import RequestId
 from cdmx.web.services import Services
@@ -81,7 +84,7 @@ def create_app(
         version=__version__,
         lifespan=functools.partial(_lifespan, runtime, listener, run_workers),
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # cdmx.web.apidocs serves it without a CDN
         redoc_url=None,
     )
     app.state.services = runtime.services
@@ -224,16 +227,21 @@ def mount_routes(app: FastAPI, settings: Settings) -> None:
     )
     # The client's address for the audit trail (a webhook never reaches it: see below).
     app.add_middleware(RequestOrigin)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, settings=settings)
     # Added last, so it runs first: a webhook skips the session and the router.
     app.add_middleware(webhooks.WebhookReceiver)
     # Outermost: every response, a webhook's too, carries X-Request-ID (cdmx/web/requestid.py).
     app.add_middleware(RequestId)
     install_error_handlers(app)
+    describe_errors(app)
     app.include_router(webhooks.router)
     app.include_router(sns_webhook.router)
     app.include_router(media_routes.router)
     app.include_router(api_router)
     app.include_router(health.router)
+    app.include_router(apidocs.router)
+    apidocs.mount(app)
     app.include_router(views.router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
 

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For names the client (the audit trail's address).
     forwarded_allow_ips: str = Field("127.0.0.1,::1", alias="CDMX_FORWARDED_ALLOW_IPS")
     s3_endpoint_url: str = Field("", alias="S3_ENDPOINT_URL")
+    # JSON and form bodies (uploads and webhooks have their own limits: cdmx/web/limits.py).
+    max_body_bytes: int = Field(
+        1024 * 1024, alias="CDMX_MAX_BODY_BYTES", ge=64 * 1024, le=64 * 1024 * 1024
+    )
+    metrics_token: str = Field("", alias="CDMX_METRICS_TOKEN")
     demo: bool = Field(False, alias="CDMX_DEMO")
 
     @field_validator("database_url")

@@ -247,7 +247,8 @@ def do_process_update(session: Session, row: ClaimedUpdate) -> Update | None:
     notes = list(update.problems)
     if unknown:
         notes.append("unknown phone_number_id: " + ", ".join(sorted(unknown)))
-        log.warning("inbox %s: update for unknown number(s) %s kept", row.id, sorted(unknown))
+    if notes:  # one line per update, the same words as on its row
+        log.warning("inbox %s kept with problems: %s", row.id, "; ".join(notes)[:500])
     # Marked processed at commit, with the transaction's other updates in one executemany.
     session.info.setdefault(_PROCESSED, []).append({**done, "error": "; ".join(notes) or None})
     return update
@@ -266,6 +267,16 @@ def _mark_processed(session: Session) -> None:
     # Once, at the outermost commit (a savepoint's release also fires this hook).
     if not session.in_nested_transaction() and (done := session.info.pop(_PROCESSED, None)):
         session.connection().execute(_FINISH, done)
+
+
+def do_record_refused_update(session: Session, row: ClaimedUpdate, error: str) -> None:
+    """The database refused a value of the update (too long, out of range): kept, with
+    the reason, and never retried, since the same bytes would be refused again."""
+    log.warning("inbox %s kept unprocessed, a value was refused: %s", row.id, error[:300])
+    session.connection().execute(_FINISH, {
+        "update_id": row.id, "attempts": row.attempts + 1, "processed_at": datetime.now(UTC),
+        "error": f"refused by the database: {error}"[:2000],
+    })  # fmt: skip
 
 
 def do_record_processing_failure(session: Session, row: ClaimedUpdate, error: str) -> None:

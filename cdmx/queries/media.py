@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import Media
+from cdmx.storage.filetype import served_as
 from cdmx.whatsapp.content import MEDIA_TYPES
 
 # store.url: (key, *, content_type=, filename=, owner=) → a short-lived link.
@@ -27,11 +28,14 @@ def media_json(
     if media.status == "stored" and url_signer is not None and media.storage_key:
         url = url_signer(
             media.storage_key, content_type=media.mime_type,
-            filename=media.filename if not _inline(media.mime_type) else None,
+            filename=media.filename if not served_as(media.mime_type)[1] else None,
             owner=media.message_id,
         )  # fmt: skip
         if media.thumbnail_key:
-            thumbnail_url = url_signer(media.thumbnail_key, owner=media.message_id)
+            thumbnail_url = url_signer(
+                media.thumbnail_key, content_type=thumbnail_type(media.thumbnail_key),
+                owner=media.message_id,
+            )  # fmt: skip
     mime = media.mime_type or ""
     return {
         "status": media.status,
@@ -47,8 +51,9 @@ def media_json(
     }
 
 
-def _inline(mime_type: str | None) -> bool:
-    return bool(mime_type) and str(mime_type).startswith(("image/", "video/", "audio/"))
+def thumbnail_type(key: str) -> str:
+    """A thumbnail's type: we made it, as PNG (keeping transparency) or JPEG."""
+    return "image/png" if key.endswith(".png") else "image/jpeg"
 
 
 def media_by_message(session: Session, message_ids: Iterable[int]) -> dict[int, Media]:

@@ -129,6 +129,35 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
+# The image, audio and video types ``sniff`` recognises from bytes: the only ones a browser
+# is given to show inline (a stored file's type is one of these only when its bytes said so).
+INLINE_TYPES = frozenset({
+    "image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/3gpp",
+    "audio/ogg", "audio/webm", "audio/mp4", "audio/amr", "audio/mpeg", "audio/aac",
+})  # fmt: skip
+ATTACHMENT_TYPE = "application/octet-stream"
+
+
+def recorded_type(sniffed: Sniffed, declared: str | None) -> str:
+    """The type to record for a stored file: the sniffed one, else the sender's word for it
+    unless that word claims an image, audio or video its bytes did not show."""
+    if sniffed.mime_type:
+        return sniffed.mime_type
+    declared = (declared or ATTACHMENT_TYPE).split(";")[0].strip().lower()
+    if declared.startswith(("image/", "audio/", "video/")) or not declared:
+        return ATTACHMENT_TYPE
+    return declared
+
+
+def served_as(mime_type: str | None) -> tuple[str, bool]:
+    """How a stored file is served: (Content-Type, inline). Inline only for an image, audio
+    or video type recognised from its bytes; anything else is a download of
+    ``application/octet-stream``, so no browser renders it on the store's origin."""
+    if mime_type in INLINE_TYPES:
+        return mime_type, True
+    return ATTACHMENT_TYPE, False
+
+
 def whatsapp_type(sniffed: Sniffed) -> str | None:
     """The WhatsApp message type a file of this type is sent as."""
     mime = sniffed.mime_type

@@ -1,5 +1,8 @@
 """Amazon S3 (or any S3 API): server-side encryption on every object, presigned links.
 
+A link makes the file inline only for an image, audio or video type recognised from its
+bytes, and a download of ``application/octet-stream`` otherwise (``served_as``).
+
 With CLOUDFRONT_DOMAIN the presigned link's host is swapped for the distribution's: the
 distribution must have the bucket's REST endpoint as origin and forward every query string
 (the signature covers the bucket host, which CloudFront sends to the origin), so links stay
@@ -12,6 +15,7 @@ from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from cdmx.storage.base import URL_TTL_SECONDS
+from cdmx.storage.filetype import served_as
 
 
 class S3Store:
@@ -63,11 +67,14 @@ class S3Store:
         filename: str | None = None,
         owner: int | None = None,
     ) -> str:
-        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
-        if content_type:
-            params["ResponseContentType"] = content_type
-        if filename:
-            params["ResponseContentDisposition"] = content_disposition(filename)
+        # The response's type and disposition are fixed by the signed link, whatever the
+        # object was stored with: inline only for a type recognised from the bytes.
+        served, inline = served_as(content_type)
+        params: dict[str, Any] = {
+            "Bucket": self.bucket, "Key": key, "ResponseContentType": served,
+            "ResponseContentDisposition": "inline" if inline
+            else content_disposition(filename or key.rsplit("/", 1)[-1]),
+        }  # fmt: skip
         url = str(
             self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdmx.storage.base import MediaStore, new_key
-from cdmx.storage.filetype import EXTENSIONS, HEAD_BYTES, sniff
+from cdmx.storage.filetype import EXTENSIONS, HEAD_BYTES, recorded_type, sniff
 from cdmx.storage.thumbnails import Thumbnail, image_thumbnail, video_poster
 
 
@@ -47,7 +47,7 @@ def store_file(
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     sniffed = sniff(head, filename)
-    mime = sniffed.mime_type or (declared_type or "application/octet-stream").split(";")[0]
+    mime = recorded_type(sniffed, declared_type)
     thumbnail: Thumbnail | None = None
     if kind in ("image", "sticker") and mime.startswith("image/"):
         thumbnail = image_thumbnail(path)

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException
 
 from cdmx.domain.errors import ActionError
@@ -56,6 +56,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "unavailable", "The database is busy or down; retry shortly.")
+
+    # A value the database cannot hold (an id past 64 bits, text longer than its column):
+    # SQLite's driver says OverflowError, PostgreSQL's DataError. The client sent it.
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        log.info("refused on %s %s: %s", request.method, request.url.path, str(exc)[:200])
+        return error_response(422, "invalid", "A value is out of range or too long.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

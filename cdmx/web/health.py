@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from cdmx.db.engine import Database
-from cdmx.db.tables import (
-    Channel,
-    Conversation,
-    InboxUpdate,
-    Message,
-    OutboxItem,
-    WebhookDelivery,
-)
+from cdmx.queries.metrics import RECENT_UPDATES, read_metrics
 from cdmx.web.errors import error_response
 from cdmx.web.services import services
 
@@ -45,8 +40,19 @@ def _ping(db: Database) -> None:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    """Prometheus text format: backlogs, conversations by status, messages, channel health."""
-    db: Database = services(request).db
+    """Prometheus text format: backlogs, open conversations, messages, channel health.
+
+    With ``CDMX_METRICS_TOKEN`` set, only ``Authorization: Bearer <token>`` may read it."""
+    app = services(request)
+    expected = app.settings.metrics_token
+    if expected:
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+            response = error_response(401, "unauthorized", "/metrics needs its bearer token.")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+    with app.db.read() as session:
+        figures = read_metrics(session)
     lines: list[str] = []
 
     def gauge(name: str, help_: str, samples: list[tuple[str, float]]) -> None:
@@ -54,56 +60,38 @@ def metrics(request: Request) -> Response:
         lines.append(f"# TYPE {name} gauge")
         lines.extend(f"{name}{labels} {value}" for labels, value in samples)
 
-    with db.read() as session:
-        inbox = session.scalar(
-            select(func.count(InboxUpdate.id)).where(InboxUpdate.processed_at.is_(None))
-        )
-        outbox = session.scalar(
-            select(func.count(OutboxItem.id)).where(OutboxItem.done_at.is_(None))
-        )
-        # On the partial index of pending deliveries: as cheap as the backlog is small.
-        hooks = session.scalar(
-            select(func.count(WebhookDelivery.id)).where(WebhookDelivery.status == "pending")
-        )
-        by_status = session.execute(
-            select(Conversation.status, func.count(Conversation.id)).group_by(Conversation.status)
-        ).all()
-        by_direction = session.execute(
-            select(Message.direction, Message.status, func.count(Message.id)).group_by(
-                Message.direction, Message.status
-            )
-        ).all()
-        channels = session.execute(select(Channel.phone_number_id, Channel.health)).all()
-        unknown = session.scalar(
-            select(func.count(InboxUpdate.id)).where(
-                InboxUpdate.error.like("%unknown phone_number_id%")
-            )
-        )
-    gauge("cdmx_inbox_pending", "Webhook updates stored but not yet processed.", [("", inbox or 0)])
-    gauge("cdmx_outbox_pending", "Replies accepted but not yet sent.", [("", outbox or 0)])
+    gauge(
+        "cdmx_inbox_pending", "Webhook updates stored but not yet processed.",
+        [("", figures.inbox_pending)],
+    )  # fmt: skip
+    gauge(
+        "cdmx_outbox_pending", "Replies accepted but not yet sent.",
+        [("", figures.outbox_pending)],
+    )  # fmt: skip
     gauge(
         "cdmx_webhook_deliveries_pending", "Events waiting to be delivered to a webhook.",
-        [("", hooks or 0)],
+        [("", figures.webhooks_pending)],
     )  # fmt: skip
     gauge(
-        "cdmx_conversations", "Conversations by status.",
-        [(f'{{status="{s}"}}', n) for s, n in by_status],
+        "cdmx_conversations", "Open conversations by status (closed ones are not counted).",
+        [(f'{{status="{s}"}}', n) for s, n in figures.open_by_status.items()],
     )  # fmt: skip
     gauge(
-        "cdmx_messages", "Messages by direction and status.",
-        [(f'{{direction="{d}",status="{s}"}}', n) for d, s, n in by_direction],
+        "cdmx_messages_stored", "Messages stored so far (the highest message id).",
+        [("", figures.messages_stored)],
     )  # fmt: skip
     gauge(
         "cdmx_channel_healthy", "1 when the number can send, 0 when it needs attention.",
-        [(f'{{phone_number_id="{p}"}}', 1 if h == "ok" else 0) for p, h in channels],
+        [(f'{{phone_number_id="{p}"}}', 1 if h == "ok" else 0) for p, h in figures.channels],
     )  # fmt: skip
     gauge(
         "cdmx_inbox_unknown_number",
-        "Stored updates for a phone_number_id that is not connected (kept, see inbox.error).",
-        [("", unknown or 0)],
+        f"Updates for a phone_number_id that is not connected, among the last "
+        f"{RECENT_UPDATES} stored (kept, see inbox.error).",
+        [("", figures.unknown_number)],
     )
     gauge(
         "cdmx_event_streams", "Open console event streams in this process.",
-        [("", services(request).bus.subscriber_count)],
+        [("", app.bus.subscriber_count)],
     )  # fmt: skip
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -2,8 +2,8 @@
 signed links of the local media store (``GET /media/{key}``).
 
 The upload is parsed by Starlette into a temporary file that rolls to disk past 1 MB, so a
-100 MB document is never held in memory; a request whose declared length is over the
-largest limit is refused before its body is read.
+100 MB document is never held in memory; a body over WhatsApp's limit for the file's type is
+refused while it streams (``cdmx.web.limits``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from cdmx.db.tables import Conversation, Media, Message
 from cdmx.domain.errors import Invalid
 from cdmx.queries.canned import usable_in
 from cdmx.queries.conversations import can_read, visible_conversation
-from cdmx.queries.media import media_of, message_media
+from cdmx.queries.media import media_of, message_media, thumbnail_type
 from cdmx.queries.messages import message_snapshot
 from cdmx.storage.base import MediaStore
-from cdmx.storage.filetype import MediaRefused
+from cdmx.storage.filetype import MediaRefused, served_as
 from cdmx.storage.local import LocalStore
 from cdmx.storage.stored import StoredFile
 from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.web.errors import error_response
-from cdmx.web.uploads import discard_keys, media_store, refuse_oversized
+from cdmx.web.uploads import discard_keys, media_store
 
 router = APIRouter(tags=["media"])
 
@@ -41,8 +41,6 @@ async def upload_media(
     """Send a file: multipart ``file`` (or ``canned_id``: a quick reply's file), optional
     ``caption``, ``local_id``, ``reply_to_id``, ``voice`` ("true" for a voice note recorded
     in the browser). 202 with the message."""
-    if (oversized := refuse_oversized(request)) is not None:
-        return oversized
 
     def visible() -> None:
         with db.read() as session:
@@ -140,7 +138,7 @@ def _discard(store: MediaStore, stored: StoredFile) -> None:
 def _field(value: Any) -> str | None:
     if value is None or isinstance(value, UploadFile):
         return None
-    text = str(value).strip()
+    text = str(value).replace("\0", "").strip()  # no text column can keep a NUL
     return text or None
 
 
@@ -166,13 +164,10 @@ def get_media(key: str, request: Request, user: CurrentUser, db: DB) -> FileResp
     path = store.path(key)
     if not path.exists():
         raise HTTPException(404, "The file is no longer stored.")
-    thumbnail = key == media.thumbnail_key
-    content_type = (
-        ("image/png" if key.endswith(".png") else "image/jpeg")
-        if thumbnail
-        else media.mime_type or "application/octet-stream"
-    )
-    inline = content_type.startswith(("image/", "audio/", "video/"))
+    if key == media.thumbnail_key:
+        content_type, inline = thumbnail_type(key), True
+    else:
+        content_type, inline = served_as(media.mime_type)
     headers = {
         "Cache-Control": "private, max-age=3600",
         "X-Content-Type-Options": "nosniff",

@@ -42,22 +42,19 @@ HTTP_TIMEOUT = httpx.Timeout(5.0)
 
 @router.post("/webhooks/sns", include_in_schema=False)
 async def receive_sns(request: Request) -> Response:
-    """Verify an SNS message, confirm a subscription or store a notification, answer."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        return error_response(413, "too_large", "SNS body too large.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return error_response(413, "too_large", "SNS body too large.")
-    try:
-        message = parse_body(body)
-    except SnsError as exc:
-        return error_response(400, "not_sns", f"Not an SNS message: {exc}.")
+    """Verify an SNS message, confirm a subscription or store a notification, answer.
+
+    With no topic set, the body is not read at all; otherwise ``cdmx.web.limits`` stops it
+    at ``MAX_BODY_BYTES`` while it streams (413)."""
     allowed = services(request).settings.eum_sns_topic_arns
     if not allowed:
         return error_response(
             403, "no_topic", "EUM_SNS_TOPIC_ARN is not set, so no SNS topic is accepted."
         )
+    try:
+        message = parse_body(await request.body())
+    except SnsError as exc:
+        return error_response(400, "not_sns", f"Not an SNS message: {exc}.")
     if not allowed_topic(message, allowed):
         return error_response(403, "unknown_topic", "The message comes from a topic not ours.")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,14 @@ from cdmx.domain.states import MessageStatus, MessageType
 from cdmx.whatsapp.lenient import as_dict as _dict
 from cdmx.whatsapp.lenient import as_list as _list
 from cdmx.whatsapp.lenient import as_str as _str
+
+# The columns' sizes: a longer value is not Meta's, and is reported rather than stored.
+MAX_ID = 255  # messages.wamid
+MAX_USER_ID = 200  # contacts.user_id
+MAX_NAME = 200  # contacts.name
+# No text column can keep NUL (PostgreSQL refuses it), and no customer types one. In JSON it
+# is the escape \u0000 (one not itself escaped: \\u0000 is a backslash and text).
+_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 class PayloadError(ValueError):
@@ -84,6 +93,8 @@ def _no_constant(name: str) -> Any:
 def parse_update(body: bytes) -> Update:
     """Turn webhook bytes into an ``Update``; raise PayloadError only for a body that is not
     a JSON object (strict JSON: no NaN, no Infinity, no number beyond a float's range)."""
+    if b"\\u0000" in body:
+        body = _NUL.sub(rb"\1", body)
     try:
         data = json.loads(body, parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -142,12 +153,22 @@ def _message(
     wamid = _str(item.get("id"))
     if not wamid:
         raise _Skip("no id")
-    wa_id = _str(item.get("from"))
+    if len(wamid) > MAX_ID:
+        raise _Skip(f"an id longer than {MAX_ID} characters")
+    sent_from = _str(item.get("from"))
+    wa_id = sent_from if sent_from and _is_phone_number(sent_from) else None
     user_id = _str(item.get("from_user_id"))
+    if user_id and len(user_id) > MAX_USER_ID:
+        user_id = None
     if not wa_id and not user_id:
+        if sent_from:
+            raise _Skip(
+                f"{wamid}: from {sent_from[:40]!r} is not a phone number and there is no "
+                "from_user_id"
+            )
         raise _Skip(f"{wamid} has neither from nor from_user_id")
     kind = MessageType(_str(item.get("type")) or MessageType.UNKNOWN)  # new types: unsupported
-    name = _contact_name(contacts, wa_id, user_id)
+    name = _contact_name(contacts, wa_id, user_id)[:MAX_NAME]
     text = _text_of(item, kind)
     errors = _errors(item.get("errors"))
     return InboundMessage(
@@ -170,6 +191,8 @@ def parse_status(item: dict[str, Any], phone_number_id: str) -> StatusUpdate:
     status = _str(item.get("status"))
     if not wamid or not status:
         raise _Skip("a status without id or status")
+    if len(wamid) > MAX_ID:
+        raise _Skip(f"a status for an id longer than {MAX_ID} characters")
     return StatusUpdate(
         phone_number_id=phone_number_id,
         wamid=wamid,
@@ -179,6 +202,12 @@ def parse_status(item: dict[str, Any], phone_number_id: str) -> StatusUpdate:
         errors=_errors(item.get("errors")),
         raw=item,
     )
+
+
+def _is_phone_number(value: str) -> bool:
+    """Whether Meta's ``from`` is a phone number (digits, maybe with + and separators)."""
+    count = sum(ch.isdigit() for ch in value)
+    return 5 <= count <= 20 and all(ch.isdigit() or ch in "+ -()" for ch in value)
 
 
 def _contact_name(contacts: list[dict[str, Any]], wa_id: str | None, user_id: str | None) -> str:
@@ -270,7 +299,9 @@ def _errors(value: Any) -> tuple[MessageError, ...]:
         details = _dict(raw.get("error_data")).get("details") or raw.get("details")
         result.append(
             MessageError(
-                code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+                code=code
+                if isinstance(code, int) and not isinstance(code, bool) and abs(code) < 2**31
+                else None,
                 title=_str(raw.get("title")) or _str(raw.get("message")) or "error",
                 details=_str(details),
             )

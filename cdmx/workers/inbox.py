@@ -38,6 +38,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from cdmx.actions.inbox import (
@@ -46,6 +47,7 @@ from cdmx.actions.inbox import (
     customer_key,
     do_process_update,
     do_record_processing_failure,
+    do_record_refused_update,
     forget_processed,
     lease_updates,
 )
@@ -198,6 +200,10 @@ def _process_alone_in(session: Session, row: ClaimedUpdate) -> None:
     try:
         with session.begin_nested():
             do_process_update(session, row)
+    except (DataError, OverflowError) as exc:  # bad input the parser let through
+        session.info.pop("events", None)
+        forget_processed(session)
+        do_record_refused_update(session, row, str(getattr(exc, "orig", None) or exc))
     except Exception as exc:  # a bug, not bad input: keep the row, retry later
         log.exception("inbox %s could not be processed", row.id)
         session.info.pop("events", None)  # rolled back with the savepoint

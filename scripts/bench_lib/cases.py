@@ -158,7 +158,8 @@ def _drain(server: Server, started: float, loaded: float) -> dict[str, Any]:
         time.sleep(0.5)
         pending = metric(server.base_url, "cdmx_inbox_pending")
     done = time.monotonic()
-    stored = metric(server.base_url, 'cdmx_messages{direction="inbound"')
+    # Every message stored (the ingest load has no replies: all of them are the customers').
+    stored = metric(server.base_url, "cdmx_messages_stored")
     return {
         "inbox_pending_at_load_end": int(pending_at_end),
         "inbox_pending_after_drain": int(pending),

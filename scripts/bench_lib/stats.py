@@ -80,7 +80,7 @@ class RssSampler:
 
 def metric(base_url: str, prefix: str) -> float:
     """The sum of the samples on /metrics whose line starts with ``prefix`` (a gauge name,
-    optionally with the start of its labels: ``cdmx_messages{direction="inbound"``)."""
+    optionally with the start of its labels: ``cdmx_conversations{status="queued"``)."""
     text = httpx.get(f"{base_url}/metrics", timeout=30).text
     total = 0.0
     for line in text.splitlines():

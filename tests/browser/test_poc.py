@@ -42,11 +42,18 @@ def agent_and_phone(
     errors: list[str] = []
     for each in (page, phone):
         each.on("pageerror", lambda error: errors.append(str(error)))
+        each.on("console", lambda message: _csp_violation(message, errors))
     login(page, stack.app_url, agent)
     phone.goto(stack.phone_url)
     phone.fill("#wa-id", CUSTOMER)
     phone.fill("#name", "María")
     return page, phone, errors
+
+
+def _csp_violation(message: Any, errors: list[str]) -> None:
+    """Chromium reports what the Content-Security-Policy blocked on the page's console."""
+    if "Content Security Policy" in message.text:
+        errors.append(message.text)
 
 
 def test_customer_and_agent_walk_the_five_criteria(

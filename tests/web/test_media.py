@@ -118,6 +118,19 @@ async def test_document_is_sent_with_its_name_as_an_attachment(
     assert got.headers["content-disposition"].startswith("attachment")
 
 
+async def test_a_text_file_is_served_as_a_download_of_octet_stream(
+    media_client: httpx.AsyncClient, make_user: Any, conversation_id: int
+) -> None:
+    headers = await bearer(media_client, make_user())
+    page = b"<html><script>alert(1)</script></html>"  # sniffed as text: a document
+    response = await post_file(media_client, headers, conversation_id, "nota.txt", page)
+    assert response.status_code == 202, response.text
+    got = await media_client.get(response.json()["media"]["url"], headers=headers)
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["content-disposition"].startswith("attachment")
+
+
 @pytest.mark.parametrize(
     ("name", "data", "status", "words"),
     [

@@ -27,7 +27,7 @@ from cdmx.storage.upload import prepare_upload
 from cdmx.web.api.deps import DB, CurrentUser
 from cdmx.web.errors import error_response
 from cdmx.web.services import services
-from cdmx.web.uploads import discard_keys, media_store, refuse_oversized
+from cdmx.web.uploads import discard_keys, media_store
 
 router = APIRouter(tags=["canned responses"])
 
@@ -96,8 +96,6 @@ async def set_attachment(
 ) -> JSONResponse:
     """Multipart ``file``: the file the quick reply sends with its text (checked against
     WhatsApp's limits like any upload). 200 with the quick reply."""
-    if (oversized := refuse_oversized(request)) is not None:
-        return oversized
     form = await request.form(max_files=1, max_fields=2)
     store = media_store(request)
     try:
