@@ -124,7 +124,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "scope_webhooks_manage": "administrar los webhooks",
         "scope_audit_read": "leer y exportar la auditoría",
         "error_login_throttled": (
-            "Demasiados intentos fallidos. Por seguridad, espere {s} segundos e intente de nuevo."
+            "Demasiados intentos fallidos. Por seguridad, vuelva a intentarlo en {s} s."
         ),
         "audit_action_token_created": "Token de integración creado",
         "audit_action_token_issued": "Token de la API emitido",
@@ -881,7 +881,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "scope_webhooks_manage": "manage the webhooks",
         "scope_audit_read": "read and export the audit trail",
         "error_login_throttled": (
-            "Too many failed attempts. For your security, wait {s} seconds and try again."
+            "Too many failed attempts. For your security, try again in {s} s."
         ),
         "audit_action_token_created": "Integration token created",
         "audit_action_token_issued": "API token issued",

@@ -596,9 +596,12 @@ def test_every_listed_action_has_a_scenario_or_a_stated_reason() -> None:
     # template (tested in test_conversation_started_is_recorded); the token and webhook
     # actions are checked in tests/web/test_credentials.py, tests/web/api/
     # test_integration_tokens.py and tests/web/api/test_webhooks.py.
-    elsewhere = {"conversation.viewed", "conversation.started", "token.revoked", "token.created"} | {
-        name for name in ACTIONS if name.startswith("webhook.")
-    }
+    elsewhere = {
+        "conversation.viewed",
+        "conversation.started",
+        "token.revoked",
+        "token.created",
+    } | {name for name in ACTIONS if name.startswith("webhook.")}
     assert set(ACTIONS) - covered == elsewhere
 
 
