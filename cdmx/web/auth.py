@@ -7,6 +7,7 @@ Sign-ins pass the throttle and the hash gate (``cdmx/web/throttle.py``) first.""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 
@@ -178,6 +179,18 @@ def current_user(request: Request) -> User:
             raise HTTPException(403, "Missing or wrong CSRF token; reload the page.")
     _acting_as(request, found, "console")
     return found
+
+
+def credential_check(request: Request) -> Callable[[], bool]:
+    """Whether the session or token this request came with is still open, asked again
+    later (an event stream asks at each keep-alive): one indexed read a call."""
+    secret = bearer_secret(request) or request.session.get(SESSION_KEY)
+    db = services(request).db
+
+    def still_open() -> bool:
+        return isinstance(secret, str) and present(db, secret) is not None
+
+    return still_open
 
 
 def bearer_secret(request: Request) -> str | None:

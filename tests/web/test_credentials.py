@@ -4,18 +4,25 @@ tokens; a program can revoke its own token. Each request pays one indexed read f
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
+from cdmx.app import create_app
 from cdmx.db.engine import Database
 from cdmx.db.tables import AuditEntry, Credential, User
-from tests.conftest import PASSWORD, bearer
+from cdmx.realtime import sse
+from cdmx.settings import Settings
+from tests.conftest import PASSWORD, GraphRecorder, bearer
 from tests.counting import assert_queries
+from tests.servers import serving
 from tests.web.test_sign_in_links import csrf
+from tests.web.test_user_streams import follow_to_the_end
 
 NEW_PASSWORD = "otra-clave-muy-larga"
 
@@ -167,3 +174,27 @@ async def test_only_the_hash_of_a_secret_is_stored(
         (row,) = session.scalars(select(Credential)).all()
     assert row.kind == "token" and token not in (row.token_hash, row.prefix)
     assert len(row.token_hash) == 64
+
+
+async def test_an_open_event_stream_of_a_copied_cookie_ends_after_the_sign_out(
+    settings: Settings, db: Database, graph: GraphRecorder, make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(sse, "HEARTBEAT_SECONDS", 0.2)  # the stream asks at each keep-alive
+    agent = make_user()
+    async with (
+        serving(create_app(settings, graph_transport=graph.transport)) as base_url,
+        httpx.AsyncClient(base_url=base_url) as owner,
+    ):
+        token = await console_session(owner, agent)
+        async with httpx.AsyncClient(
+            base_url=base_url, cookies=httpx.Cookies(owner.cookies)
+        ) as copy:
+            ready = asyncio.Event()
+            stream = asyncio.create_task(follow_to_the_end(copy, {}, ready))
+            await asyncio.wait_for(ready.wait(), timeout=10)
+            await asyncio.sleep(0.5)
+            assert not stream.done()  # keep-alives go by while the session is open
+            assert (await owner.post("/logout", data={"csrf_token": token})).status_code == 303
+            await asyncio.wait_for(stream, timeout=5)  # it ends by itself
+            assert (await copy.get("/api/v1/events")).status_code == 401

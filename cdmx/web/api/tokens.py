@@ -34,7 +34,14 @@ class BadCredentials(ActionError):
     status_code = 401
 
 
-@router.post("/auth/token", response_model=TokenResponse)
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    responses={
+        401: {"description": "`bad_credentials`: wrong e-mail or password"},
+        429: {"description": "`too_many_requests`: wait `Retry-After` seconds"},
+    },
+)
 async def issue_token(body: TokenRequest, request: Request, db: DB) -> TokenResponse:
     """Exchange a user's e-mail and password for a bearer token (revocable: a password
     change, a deactivation or ``DELETE /api/v1/auth/token`` ends it). Failed attempts are
