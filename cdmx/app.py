@@ -109,7 +109,7 @@ def build_runtime(
     webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Runtime:
     """Every long-lived object, built from the settings; nothing starts yet."""
-    sealer = Sealer(settings.secret_key or "demo")
+    sealer = Sealer(settings.secret_key)  # never empty: load_settings requires it
     store = build_store(settings)
     # Every session can sign media links for snapshots and knows the default capacity.
     session_info = {

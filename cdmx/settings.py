@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from cdmx.domain.routing import DEFAULT_CAPACITY
 
 DEFAULT_GRAPH_API_VERSION = "v25.0"
-DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
 
 
 class SettingsError(Exception):
@@ -154,11 +153,13 @@ def load_settings(**overrides: object) -> Settings:
         name = _alias_of(str(error["loc"][0]) if error["loc"] else "")
         message = str(error["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{name}: {message}") from None
-    if not settings.secret_key and not settings.demo:
+    # Required in demo mode too: a demo never signs with an empty or well-known key
+    # (`cdmx demo` makes a random one, kept in ./data/secret_key).
+    if not settings.secret_key:
         raise SettingsError(
             "CDMX_SECRET_KEY: required (a long random string; `cdmx demo` sets one)"
         )
-    if settings.secret_key and len(settings.secret_key) < 16 and not settings.demo:
+    if len(settings.secret_key) < 16:
         raise SettingsError("CDMX_SECRET_KEY: too short, use at least 16 characters")
     if settings.provider not in ("meta", "aws"):
         raise SettingsError("WHATSAPP_PROVIDER: must be meta or aws")

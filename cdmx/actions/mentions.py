@@ -37,7 +37,9 @@ def mentioned_users(session: Session, text: str, author_id: int) -> list[User]:
     author, each once."""
     if "@" not in text:
         return []
-    users = session.scalars(select(User).where(User.is_active.is_(True))).all()
+    users = session.scalars(
+        select(User).where(User.is_active.is_(True), User.role != "integration")
+    ).all()
     names: list[tuple[str, User]] = []
     for user in users:
         full = _fold(user.name.strip())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import do_assign_waiting
 from cdmx.actions.audit import changed_values, record_audit
+from cdmx.actions.credentials import do_revoke_user_credentials
 from cdmx.actions.events import emit
 from cdmx.actions.queues import replace_memberships
 from cdmx.db.tables import QUEUE_MEMBERS, Conversation, Queue, User
@@ -68,10 +69,11 @@ def do_create_user(
 def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
     """An admin changes a user: ``name``, ``role``, ``capacity``, ``queue_ids``,
     ``active``, ``password``. Raising capacity or adding queues hands waiting
-    conversations over at once; deactivating ends the user's sessions and tokens (every
-    request checks) and open event streams (``user.updated``), and sets them offline."""
+    conversations over at once; a new password or a deactivation revokes all the user's
+    sessions and tokens (every request checks: ``cdmx/actions/credentials.py``), and
+    deactivating ends their open event streams (``user.updated``) and sets them offline."""
     user = session.get(User, user_id, with_for_update=True)
-    if user is None:
+    if user is None or user.role == Role.INTEGRATION:  # a token's service user: see tokens
         raise NotFound("user_not_found", f"No user {user_id}.")
     before = _audited(session, user)
     more_room = False
@@ -97,6 +99,10 @@ def do_update_user(session: Session, user_id: int, **changes: Any) -> User:
         if not user.is_active:
             user.availability = Availability.OFFLINE
     session.flush()
+    if "password" in changes or not user.is_active:
+        do_revoke_user_credentials(
+            session, user.id, "password_changed" if "password" in changes else "deactivated"
+        )
     if more_room and user.is_active and user.availability == Availability.AVAILABLE:
         do_assign_waiting(session, [user.id], datetime.now(UTC))
     emit(session, AgentUpdated.model_validate({"agent": agent_json(session, user)}))
@@ -161,7 +167,7 @@ def _set_queues(session: Session, user: User, queue_ids: list[int]) -> bool:
 
 
 def _check_role(role: Any) -> None:
-    if role not in set(Role):
+    if role not in Role.people():
         raise Invalid("invalid_role", "The role must be admin, supervisor or agent.")
 
 

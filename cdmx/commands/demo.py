@@ -9,16 +9,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from cdmx.commands.demo_accounts import DEMO_USERS
 from cdmx.commands.migrate import apply_migrations
 from cdmx.commands.serve import console_server
 from cdmx.settings import Settings, load_settings
 
-DEMO_USERS = (
-    ("admin@demo.cdmx", "Admin Demo", "admin", "admin-demo-1"),
-    ("ana@demo.cdmx", "Ana López", "agent", "agente-demo-1"),
-    ("beto@demo.cdmx", "Beto Ramírez", "agent", "agente-demo-2"),
-    ("sofia@demo.cdmx", "Sofía Hernández", "supervisor", "supervisora-demo-1"),
-)
 # Two teams: the number feeds Ventas (the default queue); Soporte keeps office hours.
 # Shared quick replies: type "/" in the composer.
 DEMO_QUICK_REPLIES = (

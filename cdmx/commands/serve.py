@@ -8,7 +8,7 @@ import gc
 from typing import Any
 
 from cdmx.commands.migrate import apply_migrations
-from cdmx.settings import load_settings
+from cdmx.settings import Settings, SettingsError, load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -17,6 +17,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-workers", action="store_true", help="run workers elsewhere")
+    serve.add_argument(
+        "--demo", action="store_true",
+        help="allow CDMX_DEMO and the demo accounts (never on a real installation)",
+    )  # fmt: skip
     serve.set_defaults(func=_serve)
 
     worker = subparsers.add_parser("worker", help="run only the inbox and outbox workers")
@@ -29,7 +33,16 @@ def _serve(args: argparse.Namespace) -> int:
     from cdmx.app import create_app
 
     settings = load_settings()
+    if settings.demo and not args.demo:
+        raise SettingsError(
+            "CDMX_DEMO: set, but this is `cdmx serve`: unset it, or add --demo for a demo"
+        )
     apply_migrations(settings)
+    if not args.demo and (present := demo_accounts(settings)):
+        raise SettingsError(
+            f"demo accounts are active ({', '.join(present)}), with passwords anyone can read "
+            "in the source: `cdmx users deactivate` each one, or add --demo for a demo"
+        )
     app = create_app(settings, run_workers=not args.no_workers)
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5,
@@ -42,6 +55,27 @@ def _serve(args: argparse.Namespace) -> int:
     freeze_startup_objects()
     console_server(config).run()
     return 0
+
+
+def demo_accounts(settings: Settings) -> list[str]:
+    """The e-mails of ``cdmx demo``'s accounts that are active in this database."""
+    from sqlalchemy import select
+
+    from cdmx.commands.demo_accounts import DEMO_USERS
+    from cdmx.db.engine import Database
+    from cdmx.db.tables import User
+
+    db = Database(settings.database_url)
+    try:
+        with db.read() as session:
+            found = session.scalars(
+                select(User.email).where(
+                    User.email.in_([email for email, *_ in DEMO_USERS]), User.is_active.is_(True)
+                )
+            ).all()
+    finally:
+        db.dispose()
+    return sorted(found)
 
 
 def freeze_startup_objects() -> None:

@@ -574,6 +574,32 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
+class Credential(Base):
+    """What a request can present to be someone: a console session (the cookie names it), an
+    API bearer token, or an admin's integration token. Only a SHA-256 of the secret is kept
+    (the secrets are 32 random bytes: a slow hash would add nothing); revoking sets
+    ``revoked_at``, and every request reads its row (``cdmx/queries/credentials.py``)."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (Index("ix_credentials_user", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # session | token | integration
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Integration tokens: a name, the first characters of the secret (to recognise it),
+    # the scopes it may use (cdmx/domain/scopes.py), and the admin who made it.
+    name: Mapped[str | None] = mapped_column(String(100))
+    prefix: Mapped[str | None] = mapped_column(String(20))
+    scopes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    # Updated at most once a minute (cdmx/actions/credentials.py TOUCH_EVERY), not per request.
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
 # The Core tables behind the hot paths' prebuilt statements: one handle each, imported from
 # here (never from the module of another action).
 CHANNELS = table(Channel)
@@ -594,3 +620,4 @@ WEBHOOK_SUBSCRIPTIONS = table(WebhookSubscription)
 WEBHOOK_DELIVERIES = table(WebhookDelivery)
 WEBHOOK_ATTEMPTS = table(WebhookAttempt)
 AUDIT_LOG = table(AuditEntry)
+CREDENTIALS = table(Credential)

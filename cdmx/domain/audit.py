@@ -12,7 +12,11 @@ ACTIONS: Final[dict[str, str]] = {
     "auth.sign_in_failed": "a wrong e-mail or password, at /login or POST /api/v1/auth/token",
     "auth.sign_out": "signed out of the console",
     "token.issued": "a bearer token was issued (POST /api/v1/auth/token)",
-    "token.revoked": "a bearer token was revoked (reserved for server-side revocation)",
+    "token.revoked": (
+        "sessions or tokens were revoked: a token by its holder or an admin, or all of a "
+        "user's at a password change or deactivation"
+    ),
+    "token.created": "an admin created an integration token (name, scopes, expiry)",
     "user.created": "an admin (or the command line) created a user",
     "user.changed": "a user's name, role, capacity, queues, password or reactivation",
     "user.deactivated": "a user was deactivated",
@@ -60,5 +64,5 @@ ACTIONS: Final[dict[str, str]] = {
 # The objects an entry can name (``object_type``).
 OBJECTS: Final = (
     "user", "number", "queue", "conversation", "label", "canned", "contact", "contact_field",
-    "templates", "audit", "webhook", "send_action",
+    "templates", "audit", "webhook", "send_action", "token",
 )  # fmt: skip

@@ -28,3 +28,13 @@ class Forbidden(ActionError):
 
 class Conflict(ActionError):
     status_code = 409
+
+
+class TooManyRequests(ActionError):
+    """Refused for now: ``retry_after`` seconds later it may succeed (``Retry-After``)."""
+
+    status_code = 429
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = max(1, retry_after)

@@ -86,6 +86,14 @@ class Role(StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     AGENT = "agent"
+    # An integration token's service user: the author of what the token does, and the actor
+    # in the audit trail; it never signs in to the console (cdmx/actions/integrations.py).
+    INTEGRATION = "integration"
+
+    @classmethod
+    def people(cls) -> frozenset[str]:
+        """The roles a person can have (what an admin may give a user)."""
+        return frozenset({cls.ADMIN, cls.SUPERVISOR, cls.AGENT})
 
 
 class Direction(StrEnum):

@@ -13,7 +13,7 @@ the user was deactivated, is its last frame: the stream ends at once, on every i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -104,9 +104,13 @@ async def event_stream(
     last_event_id: int | None,
     stopping: asyncio.Event,
     presence: Presence | None = None,
+    still_open: Callable[[], bool] | None = None,
 ) -> AsyncIterator[str]:
     """The frames of one console tab's stream, until it disconnects, the server stops or
-    its user is deactivated; while it is open ``presence`` counts the user as here."""
+    its user is deactivated; while it is open ``presence`` counts the user as here.
+    ``still_open`` (whether the session or token that opened it is still good: one indexed
+    read) is asked at each keep-alive, so a stream of a signed-out session — a copied
+    cookie's — ends within HEARTBEAT_SECONDS."""
     subscription = feed.bus.subscribe()  # before reading the watermark: nothing falls between
     newest = feed.watermark
     viewer = Viewer(user.id, user.role)
@@ -148,6 +152,8 @@ async def event_stream(
             try:
                 live = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
+                if still_open is not None and not await run_in_threadpool(still_open):
+                    return  # signed out or revoked: the tab goes to the sign-in page
                 yield ": keep-alive\n\n"
                 continue
             if live is None:  # the server is stopping; the tab reconnects and resumes

@@ -1,25 +1,37 @@
-"""Who is calling: a console session cookie (with CSRF protection) or an API bearer token."""
+"""Who is calling: a console session cookie (with CSRF protection), an API bearer token, or
+an admin's integration token — each a revocable row of ``credentials``
+(``cdmx/actions/credentials.py``), read once per request (``cdmx/queries/credentials.py``).
+
+Sign-ins pass the throttle and the hash gate (``cdmx/web/throttle.py``) first."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 
 from fastapi import HTTPException, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from cdmx.actions.audit import current_origin, do_record_failed_sign_in, record_audit
+from cdmx.actions.credentials import do_open_credential, do_revoke_secret, do_touch_credential
 from cdmx.actions.users import do_set_availability
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
+from cdmx.domain.credentials import needs_touch
+from cdmx.domain.errors import Forbidden, TooManyRequests
 from cdmx.domain.passwords import hash_password, verify_password
-from cdmx.domain.states import Availability
-from cdmx.web.bearer import still_bound
+from cdmx.domain.states import Availability, Role
+from cdmx.queries.credentials import Presented, find_credential
+from cdmx.web.scopes import required_scope
 from cdmx.web.services import services
+from cdmx.web.throttle import HashGate
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_KEY = "sid"  # the session's secret, inside the signed cookie
 
 
 @cache
@@ -28,29 +40,61 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def authenticate(db: Database, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (recorded in the audit
-    trail as ``auth.sign_in_failed``)."""
+def authenticate(
+    db: Database, email: str, password: str, gate: HashGate | None = None
+) -> User | None:
+    """The active person with this e-mail and password, or None (recorded in the audit
+    trail as ``auth.sign_in_failed``). An integration's service user never signs in."""
     with db.read() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active:
-        verify_password(_dummy_hash(), password)
-        found = None
-    else:
-        found = user if verify_password(user.password_hash, password) else None
+    gate = gate or HashGate(slots=1, waiting=0)
+    with gate.hashing():
+        if user is None or not user.is_active or user.role == Role.INTEGRATION:
+            verify_password(_dummy_hash(), password)
+            found = None
+        else:
+            found = user if verify_password(user.password_hash, password) else None
     if found is None:
         with db.write() as session:
             do_record_failed_sign_in(session, email)
     return found
 
 
-def audit_signed_in(db: Database, user: User, action: str, **detail: str) -> None:
-    """Record a successful sign-in (``auth.sign_in``) or token (``token.issued``)."""
+async def checked_sign_in(request: Request, email: str, password: str) -> User | None:
+    """``authenticate`` behind the throttle and the hash gate: the user, None for a wrong
+    password, or ``TooManyRequests`` (429) while the address or the account waits."""
+    guard = services(request).sign_ins
+    origin = current_origin()
+    address = origin.address if origin is not None else None
+    wait = guard.throttle.retry_after(address, email)
+    if wait:
+        raise TooManyRequests(
+            "too_many_requests", f"Too many failed sign-ins; try again in {wait} s.", wait
+        )
+    if not guard.gate.enter():
+        raise TooManyRequests("too_many_requests", "Too many sign-ins at once; try again.", 1)
+    try:
+        user = await run_in_threadpool(
+            authenticate, services(request).db, email, password, guard.gate
+        )
+    finally:
+        guard.gate.leave()
+    if user is None:
+        guard.throttle.failed(address, email)
+    else:
+        guard.throttle.succeeded(email)
+    return user
+
+
+def open_credential(db: Database, user: User, kind: str, action: str, **detail: str) -> str:
+    """Record a successful sign-in (``auth.sign_in``) or token (``token.issued``) and open
+    its session or token, in one transaction; the secret."""
     with db.write() as session:
         record_audit(
             session, action, object_type="user", object_id=user.id, actor=user,
             detail=detail or None,
         )  # fmt: skip
+        return do_open_credential(session, user, kind)
 
 
 def csrf_token(request: Request) -> str:
@@ -62,63 +106,131 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-def sign_in(request: Request, user: User) -> None:
-    """Start a fresh console session for ``user``: no session fixation, a new CSRF token."""
+def sign_in(request: Request, user: User, secret: str) -> None:
+    """Start a fresh console session (``secret`` from ``open_credential``): no session
+    fixation, a new CSRF token."""
     request.session.clear()
-    request.session["uid"] = user.id
+    request.session[SESSION_KEY] = secret
+    request.session["uid"] = user.id  # for the logs' user id only; never trusted for access
     csrf_token(request)
 
 
 def sign_out(request: Request) -> None:
-    """End the console session; its user goes offline (routing gives them nothing more),
-    whatever other tabs they had open."""
-    user_id = request.session.get("uid")
+    """End the console session — on the server, so a copy of the cookie stops working too;
+    its user goes offline (routing gives them nothing more), whatever other tabs they had."""
+    secret = request.session.get(SESSION_KEY)
     request.session.clear()
-    if isinstance(user_id, int):
-        with services(request).db.write() as session:
-            user = session.get(User, user_id)
-            if user is not None:
-                do_set_availability(session, user_id, Availability.OFFLINE)
-                record_audit(
-                    session, "auth.sign_out", object_type="user", object_id=user.id, actor=user
-                )
+    if not isinstance(secret, str):
+        return
+    db = services(request).db
+    presented = present(db, secret)
+    with db.write() as session:
+        do_revoke_secret(session, secret)
+        if presented is not None:
+            user = presented.user
+            do_set_availability(session, user.id, Availability.OFFLINE)
+            record_audit(
+                session, "auth.sign_out", object_type="user", object_id=user.id, actor=user
+            )
+
+
+def present(db: Database, secret: str) -> Presented | None:
+    """The open credential of ``secret`` (one indexed read), its use written at most once
+    a minute (``cdmx.domain.credentials.TOUCH_EVERY``)."""
+    now = datetime.now(UTC)
+    with db.read() as session:
+        found = find_credential(session, secret, now)
+    if found is not None and needs_touch(found.last_used_at, now):
+        with db.write() as session:
+            do_touch_credential(session, found.id, now)
+    return found
+
+
+def session_user(request: Request) -> User | None:
+    """The person whose open console session the request's cookie names, or None."""
+    secret = request.session.get(SESSION_KEY)
+    if not isinstance(secret, str):
+        return None
+    presented = present(services(request).db, secret)
+    if presented is None or presented.kind != "session":
+        return None
+    return presented.user
 
 
 def current_user(request: Request) -> User:
-    """FastAPI dependency: the signed-in user, or 401. Session writes need the CSRF header."""
-    app = services(request)
-    db = app.db
+    """FastAPI dependency: the signed-in user, or 401. Session writes need the CSRF header;
+    an integration token needs the route's scope (403 ``insufficient_scope``)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        data = app.tokens.check(header[7:].strip()) or {}
-        user = load_user(db, data.get("uid"))
-        # A password change invalidates the tokens issued before it.
-        if user is None or not still_bound(user, data):
-            raise HTTPException(401, "The token is invalid or expired.", BEARER)
-        _acting_as(user, "token")
+        presented = present(services(request).db, header[7:].strip())
+        if presented is None or presented.kind == "session":
+            raise HTTPException(401, "The token is invalid, expired or revoked.", BEARER)
+        user = presented.user
+        if presented.kind == "integration":
+            user = _integration(request, presented)
+        _acting_as(request, user, "token")
         return user
-    user = load_user(db, request.session.get("uid"))
-    if user is None:
+    found = session_user(request)
+    if found is None:
         raise HTTPException(401, "Sign in first.", BEARER)
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
         if not sent or not secrets.compare_digest(sent, str(request.session.get("csrf", ""))):
             raise HTTPException(403, "Missing or wrong CSRF token; reload the page.")
-    _acting_as(user, "console")
-    return user
+    _acting_as(request, found, "console")
+    return found
 
 
-def _acting_as(user: User, via: str) -> None:
+def credential_check(request: Request) -> Callable[[], bool]:
+    """Whether the session or token this request came with is still open, asked again
+    later (an event stream asks at each keep-alive): one indexed read a call."""
+    secret = bearer_secret(request) or request.session.get(SESSION_KEY)
+    db = services(request).db
+
+    def still_open() -> bool:
+        return isinstance(secret, str) and present(db, secret) is not None
+
+    return still_open
+
+
+def bearer_secret(request: Request) -> str | None:
+    """The bearer token the request carries, if any."""
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def _integration(request: Request, presented: Presented) -> User:
+    """An integration token's service user, with an admin's reach narrowed to its scopes:
+    the route's scope must be among them. The role the routes see is admin (a detached copy,
+    never saved); its own row keeps ``integration``, which can sign in nowhere."""
+    route = request.scope.get("route")
+    needed = required_scope(request.method, getattr(route, "path_format", ""))
+    if needed is None or needed not in presented.scopes:
+        what = f"the scope {needed}" if needed else "a person's sign-in"
+        raise Forbidden("insufficient_scope", f"This token may not do this: it needs {what}.")
+    service = presented.user
+    return User(
+        id=service.id, email=service.email, name=service.name, role=Role.ADMIN,
+        password_hash="", availability=Availability.OFFLINE, is_active=True,
+        capacity=0, created_at=service.created_at, last_seen_at=None,
+    )  # fmt: skip
+
+
+def _acting_as(request: Request, user: User, via: str) -> None:
     # The request's audit origin (cdmx.web.origin) now names who is acting; the same object
-    # is seen by the route, whichever thread it runs in.
+    # is seen by the route, whichever thread it runs in. The logs name them too.
+    request.scope["cdmx.user_id"] = user.id
     origin = current_origin()
     if origin is not None:
         origin.act_as(user, via)
 
 
-def load_user(db: Database, user_id: Any) -> User | None:
+def load_user(db: Database, user_id: object) -> User | None:
+    """The active person with this id (a sign-in link's), or None."""
     if not isinstance(user_id, int):
         return None
     with db.read() as session:
         user = session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.role == Role.INTEGRATION:
+        return None
+    return user

@@ -1,8 +1,8 @@
-"""Bearer tokens for the API and one-time sign-in links: signed, expiring, and bound to the
-user's password.
+"""One-time sign-in links: signed, expiring, and bound to the user's password.
 
-A sign-in link carries the same binding as a token: choosing a password through it changes
-the password, which ends the link. That makes it one-time without storing it anywhere."""
+Choosing a password through a link changes the password, which ends the link. That makes
+it one-time without storing it anywhere. (API bearer tokens are revocable rows of
+``credentials`` since 0015: ``cdmx/actions/credentials.py``.)"""
 
 from __future__ import annotations
 
@@ -13,22 +13,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from cdmx.db.tables import User
 
-TOKEN_TTL_SECONDS = 7 * 24 * 3600
 LINK_TTL_SECONDS = 72 * 3600
 
 
 class TokenSigner:
-    """Issues and checks bearer tokens (a password change invalidates earlier ones)."""
+    """Issues and checks sign-in links (a password change invalidates earlier ones)."""
 
     def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="cdmx.api-token")
         self._links = URLSafeTimedSerializer(secret_key, salt="cdmx.sign-in-link")
-
-    def issue(self, user: User) -> str:
-        return self._serializer.dumps(_binding(user))
-
-    def check(self, token: str) -> dict[str, Any] | None:
-        return _loads(self._serializer, token, TOKEN_TTL_SECONDS)
 
     def issue_link(self, user: User) -> str:
         """The token of a one-time link to choose a password (``/welcome/<token>``)."""
@@ -49,7 +41,7 @@ def sign_in_link(signer: TokenSigner, base_url: str, user: User) -> dict[str, st
 
 
 def still_bound(user: User | None, data: dict[str, Any]) -> bool:
-    """Whether ``user`` still has the password the token or link was issued under."""
+    """Whether ``user`` still has the password the link was issued under."""
     return user is not None and user.id == data.get("uid") and _binding(user) == data
 
 

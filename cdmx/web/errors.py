@@ -35,6 +35,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if fields:  # one problem per form field, for the template picker
             error = {"code": exc.code, "message": exc.message, "fields": fields}
             response = JSONResponse({"error": error}, status_code=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.exception_handler(HTTPException)

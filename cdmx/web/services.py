@@ -27,6 +27,7 @@ from cdmx.settings import Settings
 from cdmx.storage.base import MediaStore
 from cdmx.web.bearer import TokenSigner
 from cdmx.web.ingest import InboxWriter
+from cdmx.web.throttle import HashGate, SignInGuard, SignInThrottle
 from cdmx.whatsapp.graph import GraphClient
 
 TemplateSync = Callable[[], Awaitable[SyncResult]]
@@ -41,7 +42,7 @@ class Services:
     graph: GraphClient
     sealer: Sealer
     media_store: MediaStore
-    tokens: TokenSigner
+    tokens: TokenSigner  # one-time sign-in links
     inbox_writer: InboxWriter  # webhook bodies, one transaction per batch
     sync_templates: TemplateSync  # the template worker's sync, injected (web never imports it)
     sns_verifier: SnsVerifier  # caches SNS certificates for the app's lifetime
@@ -49,6 +50,8 @@ class Services:
     sns_transport: httpx.AsyncBaseTransport | None = None  # SNS's HTTP; a test's mock
     # "send to…" pushes' HTTP (None: the network), as the webhook deliverer's
     outgoing_transport: httpx.AsyncBaseTransport | None = None
+    # Sign-in throttling and the password-hash cap of this process (cdmx/web/throttle.py).
+    sign_ins: SignInGuard = field(default_factory=lambda: SignInGuard(SignInThrottle(), HashGate()))
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set as shutdown starts
     background: set[asyncio.Task[Any]] = field(default_factory=set)  # courtesy calls in flight
     typing_sent: dict[int, float] = field(default_factory=dict)  # conversation → last "typing…"

@@ -12,6 +12,7 @@ from cdmx.web.api import (
     contacts,
     conversations,
     events,
+    integration_tokens,
     labels,
     lookup,
     mentions,
@@ -30,6 +31,7 @@ from cdmx.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, contacts, views, mentions, activity, labels, webhooks, send_actions, audit, events,
+    merge, contacts, views, mentions, activity, labels, webhooks, send_actions, audit,
+    integration_tokens, events,
 ):  # fmt: skip
     router.include_router(module.router)

@@ -19,7 +19,11 @@ router = APIRouter(tags=["agents"])
 def get_agents(user: CurrentUser, db: DB) -> dict[str, Any]:
     """Every active user with their availability and open conversations."""
     with db.read() as session:
-        users = session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name))
+        users = session.scalars(
+            select(User)
+            .where(User.is_active.is_(True), User.role != "integration")
+            .order_by(User.name)
+        )
         return {"agents": [agent_json(session, u) for u in users]}
 
 

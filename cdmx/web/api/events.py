@@ -7,6 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from cdmx.realtime.sse import event_stream
 from cdmx.web.api.deps import CurrentUser
+from cdmx.web.auth import credential_check
 from cdmx.web.services import services
 
 router = APIRouter(tags=["events"])
@@ -20,7 +21,14 @@ async def events(request: Request, user: CurrentUser) -> StreamingResponse:
     last_event_id = int(raw) if raw.strip().isdigit() else None
     state = services(request)
     return StreamingResponse(
-        event_stream(state.feed, user, last_event_id, state.stopping, state.presence),
+        event_stream(
+            state.feed,
+            user,
+            last_event_id,
+            state.stopping,
+            state.presence,
+            still_open=credential_check(request),
+        ),  # fmt: skip
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

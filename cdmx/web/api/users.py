@@ -53,7 +53,11 @@ class UserChanges(BaseModel):
 def list_users(user: AdminUser, db: DB) -> dict[str, Any]:
     """Every user, active or not."""
     with db.read() as session:
-        users = list(session.scalars(select(User).order_by(User.name, User.id)))
+        users = list(
+            session.scalars(
+                select(User).where(User.role != "integration").order_by(User.name, User.id)
+            )
+        )
         return {"users": user_json(session, users)}
 
 

@@ -19,27 +19,31 @@ from starlette.concurrency import run_in_threadpool
 
 from cdmx.actions.audit import current_origin, record_audit
 from cdmx.actions.channels import channel_json
+from cdmx.actions.credentials import do_open_credential
 from cdmx.actions.send_actions import action_json
 from cdmx.actions.users import do_update_user
 from cdmx.actions.users import user_json as users_json
 from cdmx.db.tables import Channel, Queue, SendAction, User
 from cdmx.domain.audit import ACTIONS, OBJECTS
-from cdmx.domain.errors import ActionError
+from cdmx.domain.errors import ActionError, TooManyRequests
 from cdmx.domain.hours import DAYS
 from cdmx.domain.passwords import MIN_LENGTH
+from cdmx.domain.scopes import SCOPES
 from cdmx.domain.webhooks import EVENT_TYPES
 from cdmx.queries.audit import AuditFilters
 from cdmx.queries.audit import audit_page as audit_page_of
 from cdmx.queries.contacts import contact_fields
 from cdmx.queries.conversations import queues_of
+from cdmx.queries.integrations import integration_tokens
 from cdmx.queries.labels import all_labels
 from cdmx.queries.queues import queues_json
 from cdmx.queries.webhooks import all_subscriptions, disabled_subscriptions
 from cdmx.web.auth import (
-    audit_signed_in,
-    authenticate,
+    checked_sign_in,
     csrf_token,
     load_user,
+    open_credential,
+    session_user,
     sign_in,
     sign_out,
 )
@@ -89,12 +93,19 @@ async def login(
     if not csrf or not secrets.compare_digest(csrf, expected):
         error = strings_for(lang).get("error_session_expired", "Session expired; try again.")
         return _render(request, "login.html", {"error": error, "email": email}, 403)
-    user = await run_in_threadpool(authenticate, services(request).db, email, password)
+    try:
+        user = await checked_sign_in(request, email, password)
+    except TooManyRequests as exc:
+        error = strings_for(lang)["error_login_throttled"].replace("{s}", str(exc.retry_after))
+        response = _render(request, "login.html", {"error": error, "email": email}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         error = strings_for(lang).get("error_login_invalid", "Wrong e-mail or password.")
         return _render(request, "login.html", {"error": error, "email": email}, 401)
-    await run_in_threadpool(audit_signed_in, services(request).db, user, "auth.sign_in")
-    sign_in(request, user)
+    db = services(request).db
+    secret = await run_in_threadpool(open_credential, db, user, "session", "auth.sign_in")
+    sign_in(request, user, secret)
     return RedirectResponse("/", status_code=303)
 
 
@@ -107,7 +118,7 @@ def logout(request: Request, csrf: str = Form("", alias="csrf_token")) -> Respon
 
 @router.get("/", response_class=HTMLResponse)
 def console(request: Request) -> Response:
-    user: User | None = load_user(services(request).db, request.session.get("uid"))
+    user = session_user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
     lang = _language(request)
@@ -133,7 +144,7 @@ def _numbers_needing_attention(request: Request) -> bool:
 def _page_user(request: Request, roles: tuple[str, ...]) -> User | Response:
     """The signed-in user when their role may open the page; else where to send them (the
     sign-in page, or the console)."""
-    user: User | None = load_user(services(request).db, request.session.get("uid"))
+    user = session_user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if user.role not in roles:
@@ -172,7 +183,12 @@ def users_page(request: Request) -> Response:
         return user
     with services(request).db.read() as session:
         users = users_json(
-            session, list(session.scalars(select(User).order_by(User.name, User.id)))
+            session,
+            list(
+                session.scalars(
+                    select(User).where(User.role != "integration").order_by(User.name, User.id)
+                )
+            ),
         )
         queues = [
             {"id": q.id, "name": q.name, "is_default": q.is_default}
@@ -369,6 +385,23 @@ def webhooks_page(request: Request) -> Response:
     )  # fmt: skip
 
 
+@router.get("/admin/integrations", response_class=HTMLResponse)
+def integrations_page(request: Request) -> Response:
+    """The integration tokens: create one with scopes and an expiry, see when each was
+    last used, revoke (admins)."""
+    user = _page_user(request, ("admin",))
+    if isinstance(user, Response):
+        return user
+    with services(request).db.read() as session:
+        tokens = integration_tokens(session)
+    lang = _language(request)
+    return _render(
+        request, "integrations.html",
+        {"user": _signed_in_json(user), "tokens": tokens, "scopes": list(SCOPES),
+         "boot": {"strings": strings_for(lang), "lang": lang}},
+    )  # fmt: skip
+
+
 @router.get("/admin/queues", response_class=HTMLResponse)
 def queues_page(request: Request) -> Response:
     """The queues: their members, numbers, business hours, messages and timers (admins)."""
@@ -383,7 +416,9 @@ def queues_page(request: Request) -> Response:
         members = [
             {"id": u.id, "name": u.name, "role": u.role}
             for u in session.scalars(
-                select(User).where(User.is_active.is_(True)).order_by(User.name, User.id)
+                select(User)
+                .where(User.is_active.is_(True), User.role != "integration")
+                .order_by(User.name, User.id)
             )
         ]
         numbers = [channel_json(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
@@ -474,7 +509,7 @@ async def welcome(
     if password != confirm:
         return _welcome(request, user, strings["welcome_mismatch"], 422)
 
-    def choose() -> None:
+    def choose() -> str:
         with services(request).db.write() as session:
             # The invitee is the one acting (no session yet): the change and the sign-in
             # are theirs in the audit trail.
@@ -485,7 +520,9 @@ async def welcome(
                 session, "auth.sign_in", object_type="user", object_id=user.id, actor=user,
                 detail={"with": "sign_in_link"},
             )  # fmt: skip
+            # After the new password ended the user's old sessions: this one is new.
+            return do_open_credential(session, user, "session")
 
-    await run_in_threadpool(choose)
-    sign_in(request, user)
+    secret = await run_in_threadpool(choose)
+    sign_in(request, user, secret)
     return RedirectResponse("/", status_code=303)

@@ -593,10 +593,15 @@ def test_every_action_has_a_name_on_the_page_in_both_languages() -> None:
 def test_every_listed_action_has_a_scenario_or_a_stated_reason() -> None:
     covered = {name.split("/")[0].split(" ")[0] for name in SCENARIOS}
     # conversation.viewed: its own tests below; conversation.started needs an approved
-    # template (tested in test_conversation_started_is_recorded); token.revoked is reserved
-    # for server-side revocation, which does not exist yet; the webhook and send-to actions
-    # are checked in tests/web/api/test_webhooks.py and test_send_actions.py.
-    elsewhere = {"conversation.viewed", "conversation.started", "token.revoked"} | {
+    # template (tested in test_conversation_started_is_recorded); the token, webhook and
+    # send-to actions are checked in tests/web/test_credentials.py, tests/web/api/
+    # test_integration_tokens.py, test_webhooks.py and test_send_actions.py.
+    elsewhere = {
+        "conversation.viewed",
+        "conversation.started",
+        "token.revoked",
+        "token.created",
+    } | {
         name
         for name in ACTIONS
         if name.startswith(("webhook.", "send_action.")) or name == "conversation.sent_to"

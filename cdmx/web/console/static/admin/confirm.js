@@ -4,15 +4,16 @@
 import { element } from "../dom.js";
 import { t } from "../i18n.js";
 
-export function deleteControls({ name, question, remove }) {
+// `label` and `yes` name the act when it is not a deletion ("Revocar").
+export function deleteControls({ name, question, remove, label, yes: yesLabel }) {
   const wrap = element("div", "row-delete");
-  const ask = element("button", "button small danger-text", t("admin_delete"));
+  const ask = element("button", "button small danger-text", label || t("admin_delete"));
   ask.type = "button";
   ask.append(element("span", "visually-hidden", ` ${name}`));
   const confirmBox = element("div", "row-confirm");
   confirmBox.hidden = true;
   confirmBox.setAttribute("role", "group");
-  const yes = element("button", "button small danger", t("admin_delete_yes"));
+  const yes = element("button", "button small danger", yesLabel || t("admin_delete_yes"));
   yes.type = "button";
   const no = element("button", "button small", t("admin_cancel"));
   no.type = "button";
