@@ -13,15 +13,7 @@ from sqlalchemy.orm import Session
 from cdmx.actions.audit import record_audit
 from cdmx.actions.events import emit, wake
 from cdmx.actions.notes import add_timeline_line
-from cdmx.actions.reporting import (
-    ASSIGNED,
-    CLOSED,
-    REROUTED,
-    SNOOZED,
-    TRANSFERRED,
-    report,
-    report_wait,
-)
+from cdmx.actions.reporting import report, report_wait
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     CONVERSATIONS,
@@ -42,6 +34,7 @@ from cdmx.domain.events import (
     CONVERSATION_UPDATED,
     CONVERSATION_WOKEN,
 )
+from cdmx.domain.reporting import ASSIGNED, CLOSED, REROUTED, SNOOZED, TRANSFERRED
 from cdmx.domain.routing import CAPACITY_KEY, DEFAULT_CAPACITY, AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.conversations import audience_of, can_see, conversation_snapshot

@@ -24,7 +24,7 @@ from cdmx.actions.contacts import (
 from cdmx.actions.events import emit_message
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.actions.replies import send_automatic
-from cdmx.actions.reporting import OPENED, report
+from cdmx.actions.reporting import report
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     MESSAGES,
@@ -40,6 +40,7 @@ from cdmx.domain.events import (
     MESSAGE_CREATED,
 )
 from cdmx.domain.identity import canonical_wa_id, contact_identity
+from cdmx.domain.reporting import OPENED
 from cdmx.domain.states import (
     STATUS_RECEIVED,
     ConversationStatus,

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import update_conversation
 from cdmx.actions.events import emit_message, wake
-from cdmx.actions.reporting import ASSIGNED, FIRST_REPLY, REPLY, report, report_wait
+from cdmx.actions.reporting import report, report_wait
 from cdmx.db.tables import CONVERSATIONS, MESSAGES, OUTBOX, QUEUES, Conversation, Message, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import MESSAGE_CREATED
 from cdmx.domain.hours import BusinessHours, HoursError
+from cdmx.domain.reporting import ASSIGNED, FIRST_REPLY, REPLY
 from cdmx.domain.states import ConversationStatus, Direction, MessageStatus, Role
 from cdmx.domain.window import window_is_open
 from cdmx.queries.conversations import can_see

@@ -17,17 +17,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from cdmx.actions.reporting import (
-    ASSIGNED,
-    CLOSED,
-    FIRST_REPLY,
-    OPENED,
-    REPLY,
-    queue_hours,
-    report,
-    span,
-)
+from cdmx.actions.reporting import queue_hours, report, span
 from cdmx.db.tables import CONVERSATIONS, MESSAGES, REPORT_EVENTS, Conversation
+from cdmx.domain.reporting import ASSIGNED, CLOSED, FIRST_REPLY, OPENED, REPLY
 from cdmx.domain.states import ConversationStatus, Direction
 from cdmx.queries.queues import business_zone
 

@@ -16,21 +16,14 @@ from sqlalchemy.orm import Session
 
 from cdmx.db.tables import REPORT_EVENTS, Conversation
 from cdmx.domain.hours import BusinessHours
+from cdmx.domain.reporting import (
+    CSAT,
+    KINDS,
+)
 from cdmx.queries.queues import business_zone, queue_rules
 
 REPORTS_KEY = "report_events"
 _INSERT = REPORT_EVENTS.insert()
-
-OPENED = "opened"
-ASSIGNED = "assigned"
-TRANSFERRED = "transferred"
-REROUTED = "rerouted"
-SNOOZED = "snoozed"
-FIRST_REPLY = "first_reply"
-REPLY = "reply"
-CLOSED = "closed"
-CSAT = "csat"
-KINDS = (OPENED, ASSIGNED, TRANSFERRED, REROUTED, SNOOZED, FIRST_REPLY, REPLY, CLOSED, CSAT)
 
 
 def report(

@@ -13,11 +13,12 @@ from cdmx.actions.assignment import emit_conversation, find_or_open_conversation
 from cdmx.actions.audit import record_audit
 from cdmx.actions.contacts import do_upsert_contact
 from cdmx.actions.replies import do_send_message
-from cdmx.actions.reporting import ASSIGNED, OPENED, report
+from cdmx.actions.reporting import report
 from cdmx.db.tables import Channel, Conversation, Message, Template, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CREATED
 from cdmx.domain.identity import canonical_wa_id
+from cdmx.domain.reporting import ASSIGNED, OPENED
 from cdmx.domain.states import ConversationStatus
 from cdmx.whatsapp.outgoing import Outgoing
 from cdmx.whatsapp.payload import Sender

@@ -19,6 +19,7 @@ from cdmx.web.api import (
     numbers,
     presence,
     queues,
+    reports,
     templates,
     tokens,
     users,
@@ -29,6 +30,6 @@ from cdmx.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, contacts, views, mentions, activity, labels, webhooks, audit, events,
+    merge, reports, contacts, views, mentions, activity, labels, webhooks, audit, events,
 ):  # fmt: skip
     router.include_router(module.router)
