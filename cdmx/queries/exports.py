@@ -52,11 +52,14 @@ def conversation_rows(
         if queues is not None:
             query = query.where(REPORT_EVENTS.c.queue_id.in_(queues))
         if after is not None:
+            # The plain range lets PostgreSQL start the index scan at the last row; with the
+            # OR alone it did not (a year's CSV: 1,410 → 4,528 rows/s; SQLite unchanged).
             query = query.where(
+                REPORT_EVENTS.c.at >= after[0],
                 or_(
                     REPORT_EVENTS.c.at > after[0],
                     and_(REPORT_EVENTS.c.at == after[0], REPORT_EVENTS.c.id > after[1]),
-                )
+                ),
             )
         opened = session.execute(
             query.order_by(REPORT_EVENTS.c.at, REPORT_EVENTS.c.id).limit(EXPORT_BATCH)
