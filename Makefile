@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-search bench-routing clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-search bench-routing bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,16 @@ bench-routing: $(VENV)/.installed
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  $(BIN)/python scripts/bench_routing.py --db $(PG_SERVER_URL) $(ROUTING_ARGS); \
 	else echo "bench-routing: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
+
+# Reports over a year: 200,000 conversations (1,000,000 messages' worth of reporting rows),
+# the summary by agent and by day and the conversations CSV (docs/capacity.md), SQLite then
+# PostgreSQL (a scratch database cdmx_reports_bench).
+REPORTS_ARGS ?=
+bench-reports: $(VENV)/.installed
+	$(BIN)/python scripts/bench_reports.py $(REPORTS_ARGS)
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  $(BIN)/python scripts/bench_reports.py --db $(PG_SERVER_URL) $(REPORTS_ARGS); \
+	else echo "bench-reports: no PostgreSQL at 127.0.0.1:5432 -- the PostgreSQL run is skipped"; fi
 
 clean:
 	rm -rf $(VENV) .test-services test-artifacts .pytest_cache

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from cdmx.commands import backup, channels, demo, migrate, queues, serve, users
+from cdmx.commands import backup, channels, demo, migrate, queues, reports, serve, users
 from cdmx.logs import configure_logging
 from cdmx.settings import SettingsError
 
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     queues.register(sub)
     channels.register(sub)
     backup.register(sub)
+    reports.register(sub)
 
     from cdmx.aws.cli import register as register_aws
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cdmx.actions.audit import record_audit
 from cdmx.actions.events import emit, wake
 from cdmx.actions.notes import add_timeline_line
+from cdmx.actions.reporting import report, report_wait
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     CONVERSATIONS,
@@ -33,6 +34,7 @@ from cdmx.domain.events import (
     CONVERSATION_UPDATED,
     CONVERSATION_WOKEN,
 )
+from cdmx.domain.reporting import ASSIGNED, CLOSED, REROUTED, SNOOZED, TRANSFERRED
 from cdmx.domain.routing import CAPACITY_KEY, DEFAULT_CAPACITY, AgentLoad, choose_agent
 from cdmx.domain.states import Availability, ConversationStatus, Role
 from cdmx.queries.conversations import audience_of, can_see, conversation_snapshot
@@ -145,6 +147,7 @@ def routing_changes(
     if agent_id is None:
         return {}
     routing.assigned(agent_id, now)
+    report(session, ASSIGNED, conversation, now, agent_id=agent_id)
     return {
         "assignee_id": agent_id, "status": ConversationStatus.ASSIGNED, "assigned_at": now,
         "replied_at": None,
@@ -318,8 +321,9 @@ def do_assign_waiting(
 
 
 def _assign(
-    session: Session, conversation: Conversation, agent_id: int, now: datetime, *, event: str
-) -> None:
+    session: Session, conversation: Conversation, agent_id: int, now: datetime, *, event: str,
+    kind: str = ASSIGNED,
+) -> None:  # fmt: skip
     previous = conversation.assignee_id
     # Leaving the queue: its members hear of it too, so it leaves their queue view.
     waited_with = (audience_of(session, conversation) or ()) if previous is None else ()
@@ -327,7 +331,7 @@ def _assign(
     if routing is not None and previous is not None:
         if conversation.status == ConversationStatus.ASSIGNED:  # a snoozed one was not counted
             routing.released(previous)
-    _assign_quietly(session, conversation, agent_id, now)
+    _assign_quietly(session, conversation, agent_id, now, kind=kind)
     emit_conversation(session, conversation, event, extra_audience=(previous, *waited_with))
 
 
@@ -408,7 +412,7 @@ def do_transfer_conversation(
         return conversation
     previous = conversation.assignee_id
     now = datetime.now(UTC)
-    _assign(session, conversation, target.id, now, event=CONVERSATION_ASSIGNED)
+    _assign(session, conversation, target.id, now, event=CONVERSATION_ASSIGNED, kind=TRANSFERRED)
     _audit_transfer(session, user, conversation, previous, conversation.queue_id)
     do_assign_waiting(session, [previous], now, wait=False)  # the place it left is free
     return conversation
@@ -443,19 +447,21 @@ def do_transfer_to_queue(
     routing = _routing(session, wait=False)  # None: the routing worker will route it
     agent_id = None if routing is None else choose_agent(routing.candidates(queue_id))
     if agent_id is not None and agent_id != previous:
-        _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED)
+        _assign(session, conversation, agent_id, now, event=CONVERSATION_ASSIGNED, kind=TRANSFERRED)
     elif agent_id is None:
         if routing is not None and previous is not None:
             routing.released(previous)
         conversation.assignee_id = None
         conversation.status = ConversationStatus.QUEUED
         session.flush()
+        report(session, TRANSFERRED, conversation, now)  # to its new queue, to wait there
         # Waiting in its new queue: its members hear of it, and so does the agent it left.
         emit_conversation(session, conversation, CONVERSATION_UPDATED, extra_audience=(previous,))
         if routing is None:
             wake(session, "routing")
     else:  # its agent is a member with room there: it stays theirs, in the new queue
         session.flush()
+        report(session, TRANSFERRED, conversation, now, agent_id=previous)
         emit_conversation(session, conversation, CONVERSATION_UPDATED)
     _audit_transfer(session, user, conversation, previous, previous_queue)
     if previous is not None and conversation.assignee_id != previous:
@@ -484,7 +490,11 @@ def _close(session: Session, conversation: Conversation, now: datetime, *, wait:
     conversation.closed_at = now
     conversation.unread_count = 0
     conversation.snoozed_until = None
+    conversation.awaiting_since = None
     session.flush()
+    # Its duration: from opening to now (snoozed time included), raw and in business hours.
+    report_wait(session, CLOSED, conversation, conversation.created_at, now,
+                agent_id=conversation.assignee_id)  # fmt: skip
     emit_conversation(session, conversation, CONVERSATION_CLOSED)
     if was_assigned and conversation.assignee_id is not None:
         routing: _Routing | None = session.info.get(_ROUTING)
@@ -545,6 +555,7 @@ def do_snooze_conversation(
     conversation.status = ConversationStatus.SNOOZED
     conversation.snoozed_until = until
     session.flush()
+    report(session, SNOOZED, conversation, now, agent_id=conversation.assignee_id)
     emit_conversation(session, conversation, CONVERSATION_SNOOZED)
     if was_assigned and conversation.assignee_id is not None:
         routing: _Routing | None = session.info.get(_ROUTING)
@@ -638,7 +649,7 @@ def do_reroute_silent(session: Session, now: datetime, *, limit: int = 200) -> i
         agent_id = choose_agent(others)
         minutes = (now - (conversation.assigned_at or now)).total_seconds() // 60
         if agent_id is not None:
-            _assign_quietly(session, conversation, agent_id, now)
+            _assign_quietly(session, conversation, agent_id, now, kind=REROUTED)
             line = (
                 f"Reasignada a {user_name(session, agent_id)}: sin respuesta en {minutes:.0f} min."
             )
@@ -646,6 +657,7 @@ def do_reroute_silent(session: Session, now: datetime, *, limit: int = 200) -> i
             conversation.assignee_id = None
             conversation.status = ConversationStatus.QUEUED
             session.flush()
+            report(session, REROUTED, conversation, now)
             line = f"De vuelta a la cola: sin respuesta en {minutes:.0f} min."
         emit_conversation(
             session, conversation, CONVERSATION_REROUTED, extra_audience=(previous,),
@@ -656,10 +668,11 @@ def do_reroute_silent(session: Session, now: datetime, *, limit: int = 200) -> i
 
 
 def _assign_quietly(
-    session: Session, conversation: Conversation, agent_id: int, now: datetime
+    session: Session, conversation: Conversation, agent_id: int, now: datetime, *, kind: str
 ) -> None:
     """Give a conversation to ``agent_id``, counting it in this transaction's routing
-    state; the caller emits the event and releases the previous agent's place."""
+    state and reporting it as ``kind``; the caller emits the event and releases the
+    previous agent's place."""
     routing: _Routing | None = session.info.get(_ROUTING)
     if routing is not None:
         routing.assigned(agent_id, now)
@@ -669,6 +682,7 @@ def _assign_quietly(
     conversation.replied_at = None  # the new agent's customer waits for them
     conversation.snoozed_until = None
     session.flush()
+    report(session, kind, conversation, now, agent_id=agent_id)
 
 
 def do_auto_close(session: Session, now: datetime, *, limit: int = 200) -> int:

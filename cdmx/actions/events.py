@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from cdmx.actions.reporting import write_reports
 from cdmx.actions.webhooks import queue_deliveries, wanted_by_subscriptions
 from cdmx.db.tables import EVENTS, Conversation, Message
 from cdmx.domain.events import MESSAGE_CREATED, EventData, MessageCreated, MessageUpdated
@@ -84,6 +85,7 @@ def write_events(session: Session) -> None:
 def _write_before_commit(session: Session) -> None:
     # Once, at the outermost commit (a savepoint's release also fires this hook).
     if not session.in_nested_transaction():
+        write_reports(session)  # the reporting rows of the same changes (actions/reporting.py)
         write_events(session)
 
 

@@ -24,6 +24,7 @@ from cdmx.actions.contacts import (
 from cdmx.actions.events import emit_message
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.actions.replies import send_automatic
+from cdmx.actions.reporting import report
 from cdmx.db.engine import per_dialect
 from cdmx.db.tables import (
     MESSAGES,
@@ -39,6 +40,7 @@ from cdmx.domain.events import (
     MESSAGE_CREATED,
 )
 from cdmx.domain.identity import canonical_wa_id, contact_identity
+from cdmx.domain.reporting import OPENED
 from cdmx.domain.states import (
     STATUS_RECEIVED,
     ConversationStatus,
@@ -118,6 +120,10 @@ def do_record_inbound_message(
             changes["last_message_at"] = max(last, inbound.timestamp) if last else inbound.timestamp
             changes["last_message_id"] = message_id
         changes["unread_count"] = conversation.unread_count + 1  # the row is locked
+        if inbound.type != "system":  # the customer wrote: counted, and waits for a person
+            changes["messages_in"] = conversation.messages_in + 1
+            if conversation.awaiting_since is None:
+                changes["awaiting_since"] = now
     for name, value in changes.items():
         setattr(conversation, name, value)
     last_message = message if conversation.last_message_id == message_id else None
@@ -127,6 +133,7 @@ def do_record_inbound_message(
         # Both are for whoever may see it once routed (its agent when it has one), so the
         # other agents never see in their queue a conversation that never waited there.
         opened = _snapshot(session, conversation, contact, channel, last_message)
+        report(session, OPENED, conversation, now)
         routed = routing_changes(session, conversation, now, new_contact=new_contact)
         changes.update(routed)
     # The customer wrote to a snoozed conversation: it comes back now.

@@ -18,6 +18,7 @@ from cdmx.queries.queues import forget_queue_rules
 _TEXT_FIELDS = ("greeting_message", "closed_message")
 _TIMER_FIELDS = {"reroute_after_minutes": 7 * 24 * 60, "auto_close_after_hours": 90 * 24}
 MAX_MESSAGE = 4096  # WhatsApp's limit for a text message
+MAX_TARGET = 7 * 24 * 3600  # a first-response target of a week at most
 
 
 DEFAULT_NAME = "General"
@@ -78,6 +79,7 @@ def _audited(session: Session, queue: Queue) -> dict[str, Any]:
         "closed_message": queue.closed_message,
         "reroute_after_minutes": queue.reroute_after_minutes,
         "auto_close_after_hours": queue.auto_close_after_hours,
+        "target_first_response_seconds": queue.target_first_response_seconds,
         "number_ids": sorted(numbers), "member_ids": sorted(members),
     }  # fmt: skip
 
@@ -110,6 +112,14 @@ def _apply(session: Session, queue: Queue, fields: dict[str, Any]) -> None:
             ):
                 raise Invalid(f"invalid_{name}", f"{name}: null (off) or 1 to {most}.")
             setattr(queue, name, value)
+    if "target_first_response_seconds" in fields:
+        value = fields["target_first_response_seconds"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TARGET:
+            raise Invalid(
+                "invalid_target_first_response_seconds",
+                f"target_first_response_seconds: 1 to {MAX_TARGET} (business-hours seconds).",
+            )
+        queue.target_first_response_seconds = value
     if queue.id is None:
         session.add(queue)
     session.flush()

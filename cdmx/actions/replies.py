@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import update_conversation
 from cdmx.actions.events import emit_message, wake
-from cdmx.db.tables import CONVERSATIONS, MESSAGES, OUTBOX, Conversation, Message, User
+from cdmx.actions.reporting import report, report_wait
+from cdmx.db.tables import CONVERSATIONS, MESSAGES, OUTBOX, QUEUES, Conversation, Message, User
 from cdmx.domain.errors import Conflict, Forbidden, Invalid
 from cdmx.domain.events import MESSAGE_CREATED
+from cdmx.domain.hours import BusinessHours, HoursError
+from cdmx.domain.reporting import ASSIGNED, FIRST_REPLY, REPLY
 from cdmx.domain.states import ConversationStatus, Direction, MessageStatus, Role
 from cdmx.domain.window import window_is_open
 from cdmx.queries.conversations import can_see
@@ -48,7 +51,11 @@ def do_send_message(
     """
     connection = session.connection()
     row = connection.execute(_FOR_REPLY, {"conversation_id": conversation_id}).first()
-    conversation = None if row is None else Conversation(**row._mapping)
+    conversation, hours_json = None, None
+    if row is not None:
+        values = dict(row._mapping)
+        hours_json = values.pop("queue_hours")
+        conversation = Conversation(**values)
     if conversation is None or not can_see(session, user, conversation):
         raise Forbidden("not_your_conversation", "You cannot reply in this conversation.")
     if local_id:
@@ -71,11 +78,13 @@ def do_send_message(
     if conversation.status == ConversationStatus.QUEUED and user.role == Role.AGENT:
         # Answering a queued conversation takes it: the customer now has an agent.
         changes.update(assignee_id=user.id, status=ConversationStatus.ASSIGNED, assigned_at=now)
+        report(session, ASSIGNED, conversation, now, agent_id=user.id)
     if outgoing.counts_as_message and (conversation.replied_at is None or "assigned_at" in changes):
         changes["replied_at"] = now  # the customer has an answer: not re-routed on silence
     message = _enqueue(session, conversation, outgoing, user.id, now, local_id, quoted)
     if outgoing.counts_as_message:
         changes.update(last_message_at=now, last_message_id=message.id)
+        changes.update(_answer(session, conversation, user, now, hours_json))
     if changes:
         update_conversation(session, conversation, **changes)
     if attach is not None:
@@ -83,6 +92,33 @@ def do_send_message(
     emit_message(session, conversation, message, MESSAGE_CREATED)
     wake(session, "outbox")
     return message
+
+
+def _answer(
+    session: Session, conversation: Conversation, user: User, now: datetime, hours_json: Any
+) -> dict[str, Any]:
+    """A person answered: report the customer's wait (since their first message not yet
+    answered), the first answer of the conversation as such; the columns that change.
+
+    Counted from when the reply is accepted here, not from WhatsApp's "sent" status: that
+    is the agent's answer, known in this transaction; the sending time is the outbox's and
+    Meta's, may come late (retries, a paused number) or never (a failure), and would need
+    a reporting write on the status path."""
+    changes: dict[str, Any] = {"messages_out": conversation.messages_out + 1}
+    waiting = conversation.awaiting_since
+    if waiting is None:
+        return changes  # a second message in a row: nobody was waiting for it
+    try:
+        hours = BusinessHours.from_json(hours_json)
+    except HoursError:  # stored by hand, bypassing the API: always open, as queue_rules does
+        hours = BusinessHours()
+    if conversation.first_reply_at is None:
+        report_wait(session, FIRST_REPLY, conversation, waiting, now, agent_id=user.id,
+                    hours=hours)  # fmt: skip
+        changes["first_reply_at"] = now
+    report_wait(session, REPLY, conversation, waiting, now, agent_id=user.id, hours=hours)
+    changes["awaiting_since"] = None
+    return changes
 
 
 def send_automatic(
@@ -126,10 +162,13 @@ def _enqueue(
     )  # fmt: skip
 
 
+# The queue's hours come with the row (for the reply's wait in business hours), so the
+# reporting write costs the reply no extra read.
 _FOR_REPLY = (
-    select(CONVERSATIONS)
+    select(CONVERSATIONS, QUEUES.c.hours.label("queue_hours"))
+    .outerjoin(QUEUES, QUEUES.c.id == CONVERSATIONS.c.queue_id)
     .where(CONVERSATIONS.c.id == bindparam("conversation_id"))
-    .with_for_update()
+    .with_for_update(of=CONVERSATIONS)
 )
 _BY_LOCAL_ID = select(MESSAGES).where(
     MESSAGES.c.conversation_id == bindparam("conversation_id"),

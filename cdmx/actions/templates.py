@@ -13,10 +13,12 @@ from cdmx.actions.assignment import emit_conversation, find_or_open_conversation
 from cdmx.actions.audit import record_audit
 from cdmx.actions.contacts import do_upsert_contact
 from cdmx.actions.replies import do_send_message
+from cdmx.actions.reporting import report
 from cdmx.db.tables import Channel, Conversation, Message, Template, User
 from cdmx.domain.errors import Conflict, Invalid, NotFound
 from cdmx.domain.events import CONVERSATION_ASSIGNED, CONVERSATION_CREATED
 from cdmx.domain.identity import canonical_wa_id
+from cdmx.domain.reporting import ASSIGNED, OPENED
 from cdmx.domain.states import ConversationStatus
 from cdmx.whatsapp.outgoing import Outgoing
 from cdmx.whatsapp.payload import Sender
@@ -139,11 +141,14 @@ def do_start_conversation(
     session.flush()
     now = datetime.now(UTC)
     conversation, created = find_or_open_conversation(session, channel, contact, now)
+    if created:  # opened by the business: no customer waits until they answer
+        report(session, OPENED, conversation, now)
     if conversation.status == ConversationStatus.QUEUED:
         conversation.status = ConversationStatus.ASSIGNED
         conversation.assignee_id = user.id
         conversation.assigned_at = now
         session.flush()
+        report(session, ASSIGNED, conversation, now, agent_id=user.id)
         emit_conversation(
             session, conversation, CONVERSATION_CREATED if created else CONVERSATION_ASSIGNED
         )

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -98,6 +99,8 @@ class Queue(Base):
     closed_message: Mapped[str | None] = mapped_column(Text)
     reroute_after_minutes: Mapped[int | None]
     auto_close_after_hours: Mapped[int | None]
+    # The first response a customer should get within, in business-hours seconds (reports).
+    target_first_response_seconds: Mapped[int] = mapped_column(default=300, server_default="300")
     created_at: Mapped[datetime]
 
 
@@ -290,6 +293,13 @@ class Conversation(Base):
     closed_notice_at: Mapped[datetime | None]  # the queue's closed message last sent
     # A copy of its labels, [{"id", "name", "color"}] (ConversationLabel is the truth).
     labels: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    # For reports (docs/reports.md): since when the customer waits for an answer (their
+    # first message not yet answered by a person; None: not waiting), the first answer by a
+    # person, and the messages each way (the customer's; people's, not automatic ones).
+    awaiting_since: Mapped[datetime | None]
+    first_reply_at: Mapped[datetime | None]
+    messages_in: Mapped[int] = mapped_column(default=0, server_default="0")
+    messages_out: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Message(Base):
@@ -389,6 +399,32 @@ class Event(Base):
     audience: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class ReportEvent(Base):
+    """A narrow row per thing reports count, written with the action (docs/reports.md):
+    ``kind`` is opened | assigned | transferred | rerouted | snoozed | first_reply | reply |
+    closed | csat. ``seconds`` / ``business_seconds`` are the wait (first_reply, reply) or
+    the duration (closed), raw and in the queue's business hours; ``value`` a CSAT score.
+    No foreign keys: an append-only log that reports read, never the messages table."""
+
+    __tablename__ = "report_events"
+    __table_args__ = (
+        Index("ix_report_events_at", "at", "kind"),
+        Index("ix_report_events_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    conversation_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    queue_id: Mapped[int | None] = mapped_column(BigInteger)
+    agent_id: Mapped[int | None] = mapped_column(BigInteger)
+    contact_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+    seconds: Mapped[float | None] = mapped_column(Float)
+    business_seconds: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[int | None]
 
 
 class WebhookSubscription(Base):
@@ -621,3 +657,4 @@ WEBHOOK_DELIVERIES = table(WebhookDelivery)
 WEBHOOK_ATTEMPTS = table(WebhookAttempt)
 AUDIT_LOG = table(AuditEntry)
 CREDENTIALS = table(Credential)
+REPORT_EVENTS = table(ReportEvent)

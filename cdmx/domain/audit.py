@@ -47,7 +47,7 @@ ACTIONS: Final[dict[str, str]] = {
     "contact.merged": "two contacts were merged",
     "contact_field.created": "a custom contact field was defined",
     "contact_field.deleted": "a custom contact field was deleted",
-    "export.downloaded": "an export was downloaded (the audit CSV; later exports too)",
+    "export.downloaded": "an export was downloaded (the audit, conversations or contacts CSV)",
     "webhook.created": "an outgoing webhook endpoint was registered",
     "webhook.changed": "a webhook's address, events, description or on/off changed",
     "webhook.deleted": "a webhook endpoint was deleted",

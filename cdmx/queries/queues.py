@@ -125,6 +125,7 @@ def queues_json(
             "closed_message": queue.closed_message,
             "reroute_after_minutes": queue.reroute_after_minutes,
             "auto_close_after_hours": queue.auto_close_after_hours,
+            "target_first_response_seconds": queue.target_first_response_seconds,
         }
         if now is not None:
             item["open_now"] = BusinessHours.from_json(queue.hours).is_open(now, zone)

@@ -15,7 +15,7 @@ from cdmx.domain.scopes import SCOPES
 
 C_READ, C_WRITE, M_WRITE = "conversations:read", "conversations:write", "messages:write"
 K_READ, K_WRITE = "contacts:read", "contacts:write"
-HOOKS, AUDIT = "webhooks:manage", "audit:read"
+HOOKS, AUDIT, REPORTS = "webhooks:manage", "audit:read", "reports:read"
 CONVERSATION = "/conversations/{conversation_id}"
 WEBHOOK = "/webhooks/{webhook_id}"
 
@@ -91,6 +91,9 @@ ROUTE_SCOPES: Final[dict[tuple[str, str], str | None]] = {
     ("GET", f"{WEBHOOK}/deliveries"): HOOKS,
     ("POST", f"{WEBHOOK}/deliveries/{{delivery_id}}/resend"): HOOKS,
     ("POST", f"{WEBHOOK}/test"): HOOKS,
+    ("GET", "/reports/summary"): REPORTS,
+    ("GET", "/reports/conversations.csv"): REPORTS,
+    ("GET", "/contacts.csv"): REPORTS,
     # Send-to actions: defined like webhooks; pushing a conversation is a person's act.
     ("GET", "/send-actions"): HOOKS,
     ("POST", "/send-actions"): HOOKS,

@@ -51,6 +51,7 @@ from cdmx.actions.inbox import (
     forget_processed,
     lease_updates,
 )
+from cdmx.actions.reporting import forget_reports
 from cdmx.db.engine import Database
 from cdmx.workers.loop import run_woken
 
@@ -207,6 +208,7 @@ def _process_alone_in(session: Session, row: ClaimedUpdate) -> None:
     except Exception as exc:  # a bug, not bad input: keep the row, retry later
         log.exception("inbox %s could not be processed", row.id)
         session.info.pop("events", None)  # rolled back with the savepoint
+        forget_reports(session)
         forget_processed(session)
         do_record_processing_failure(session, row, f"{type(exc).__name__}: {exc}")
 

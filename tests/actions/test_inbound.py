@@ -11,7 +11,7 @@ from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.queues import do_create_queue
 from cdmx.actions.users import do_update_user
 from cdmx.db.engine import Database
-from cdmx.db.tables import Channel, Message, User
+from cdmx.db.tables import Channel, Message, ReportEvent, User
 from cdmx.whatsapp.payload import InboundMessage, parse_update
 from tests.counting import assert_queries, captured_events, routing_lock
 from tests.factories import text_message
@@ -27,21 +27,31 @@ def inbound(text: str, wa_id: str = "5215512345678", wamid: str | None = None) -
     return parse_update(body).messages[0]
 
 
+def report_kinds(db: Database) -> list[tuple[str, int | None]]:
+    with db.read() as session:
+        rows = session.execute(
+            select(ReportEvent.kind, ReportEvent.agent_id).order_by(ReportEvent.id)
+        )
+        return [(row.kind, row.agent_id) for row in rows]
+
+
 def record(db: Database, channel: Channel, message: InboundMessage) -> Message | None:
     with db.write() as session:
         return do_record_inbound_message(session, channel, message)
 
 
-def test_a_new_customer_s_first_message_opens_routes_and_announces_in_nine_statements(
+def test_a_new_customer_s_first_message_opens_routes_and_announces_in_ten_statements(
     db: Database, make_user: Callable[..., User]
 ) -> None:
     agent = make_user()
     channel = channel_of(db)
     # The queues' rules (hours, automatic messages) are one read per transaction, shared
-    # by a whole inbox batch.
-    with assert_queries(db, 9 + routing_lock(db)), captured_events(db) as events:
+    # by a whole inbox batch. The reporting rows (opened, assigned) are the tenth: one
+    # executemany (nine before reports).
+    with assert_queries(db, 10 + routing_lock(db)), captured_events(db) as events:
         message = record(db, channel, inbound("hola"))
     assert message is not None
+    assert report_kinds(db) == [("opened", None), ("assigned", agent.id)]
     assert [e.type for e in events] == [
         "conversation.created", "conversation.assigned", "message.created",
     ]  # fmt: skip
@@ -62,9 +72,11 @@ def test_a_known_customer_s_message_costs_eight_statements_and_reaches_only_thei
     channel = channel_of(db)
     first = record(db, channel, inbound("hola"))
     assert first is not None
+    # Unchanged by reports: the customer's wait and message count ride on the UPDATE.
     with assert_queries(db, 8), captured_events(db) as events:
         second = record(db, channel, inbound("¿siguen abiertos?"))
     assert second is not None and second.conversation_id == first.conversation_id
+    assert report_kinds(db) == [("opened", None), ("assigned", agent.id)]
     assert [(e.type, e.audience) for e in events] == [("message.created", [agent.id])]
     assert events[0].data["conversation"]["unread_count"] == 2
 

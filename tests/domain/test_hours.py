@@ -4,7 +4,7 @@ checks of ``from_json``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -290,6 +290,26 @@ def test_open_seconds_across_a_holiday_leaves_the_holiday_out() -> None:
     assert hours.open_seconds(local(friday, 17), local(tuesday, 10), ZONE) == 2 * HOUR
     no_calendar = weekdays_nine_to_six(holidays_country=None)
     assert no_calendar.open_seconds(local(friday, 17), local(tuesday, 10), ZONE) == 11 * HOUR
+
+
+def test_open_seconds_leaves_out_an_extra_closed_date_but_not_the_days_around_it() -> None:
+    weekdays = {day: NINE_TO_SIX for day in ("mon", "tue", "wed", "thu", "fri")}
+    tuesday = ORDINARY_MONDAY + timedelta(days=1)
+    wednesday = tuesday + timedelta(days=1)
+    hours = schedule(None, [tuesday.isoformat()], **weekdays)
+    # Monday 17:00–18:00, Tuesday closed, Wednesday 09:00–10:30: 2.5 h.
+    assert hours.open_seconds(local(ORDINARY_MONDAY, 17), local(wednesday, 10, 30), ZONE) == (
+        2.5 * HOUR
+    )
+    # Inside the closed date alone: nothing.
+    assert hours.open_seconds(local(tuesday, 9), local(tuesday, 18), ZONE) == 0.0
+
+
+def test_open_seconds_keeps_the_seconds_of_instants_given_in_utc() -> None:
+    hours = weekdays_nine_to_six()
+    start = local(ORDINARY_MONDAY, 17, 59).astimezone(UTC) + timedelta(seconds=15)
+    end = local(ORDINARY_MONDAY + timedelta(days=1), 9, 0).astimezone(UTC) + timedelta(seconds=20)
+    assert hours.open_seconds(start, end, ZONE) == 45 + 20
 
 
 def test_open_seconds_of_always_open_hours_counts_everything() -> None:

@@ -20,6 +20,7 @@ from cdmx.web.api import (
     numbers,
     presence,
     queues,
+    reports,
     send_actions,
     templates,
     tokens,
@@ -31,7 +32,7 @@ from cdmx.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, contacts, views, mentions, activity, labels, webhooks, send_actions, audit,
-    integration_tokens, events,
+    merge, reports, contacts, views, mentions, activity, labels, webhooks, send_actions,
+    audit, integration_tokens, events,
 ):  # fmt: skip
     router.include_router(module.router)

@@ -40,6 +40,9 @@ class QueueFields(BaseModel):
     closed_message: str | None = Field(None, description="Sent when a customer writes closed")
     reroute_after_minutes: int | None = Field(None, description="null: never re-route")
     auto_close_after_hours: int | None = Field(None, description="null: never auto-close")
+    target_first_response_seconds: int | None = Field(
+        None, description="The first response's target, in business-hours seconds (reports)"
+    )
 
 
 @router.get("/queues")

@@ -62,6 +62,7 @@ function changes(form) {
     closed_message: optionalText(elements.closed_message),
     reroute_after_minutes: optionalNumber(elements.reroute_after_minutes),
     auto_close_after_hours: optionalNumber(elements.auto_close_after_hours),
+    target_first_response_seconds: Number(elements.target_first_response_seconds.value),
   };
 }
 
