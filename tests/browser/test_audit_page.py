@@ -30,6 +30,7 @@ def test_an_admin_finds_a_change_on_the_audit_page(
     page.on("pageerror", lambda error: errors.append(str(error)))
     login(page, stack.app_url, admin)
 
+    page.click("#admin-menu")
     page.click("#users-link")
     row = page.locator(f'.user-row[data-email="{rosa.email}"]')
     row.get_by_text("Editar").click()
@@ -37,6 +38,7 @@ def test_an_admin_finds_a_change_on_the_audit_page(
     row.get_by_role("button", name="Guardar").click()
     expect(page.locator(f'.user-row[data-email="{rosa.email}"]')).to_contain_text("Rosa María")
 
+    page.click("#admin-menu")
     page.click("#audit-link")
     expect(page.locator("h1")).to_have_text("Auditoría")
     expect(page.locator(".audit-row").first).to_be_visible()

@@ -81,7 +81,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "audit_object_templates": "Plantillas",
         "audit_object_audit": "Auditoría",
         "audit_object_webhook": "Webhook",
-        "audit_object_send_action": "Acción «Enviar a…»",
+        "audit_object_send_action": "Destino «Enviar a…»",
         "audit_object_token": "Token",
         "audit_action_auth_sign_in": "Inició sesión",
         "audit_action_auth_sign_in_failed": "Intento de acceso fallido",
