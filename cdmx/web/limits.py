@@ -81,9 +81,10 @@ class BodyLimit:
         if rule is None:
             await self.app(scope, receive, send)
             return
-        if _nul_in_url(scope):
+        if "\0" in scope["path"]:
             await _refuse(send, _NUL_REFUSED)
             return
+        scope = _without_nul_in_query(scope)
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > rule.limit:
             await _refuse(send, _too_large(rule, int(declared)))
@@ -207,16 +208,19 @@ def _too_large(rule: _Rule, size: int, kind: str | None = None) -> BodyTooLarge:
     )
 
 
-# PostgreSQL cannot store NUL in text, and no person types one: a NUL anywhere in a URL, a
-# form or a JSON string is refused (422) before any route sees it. In JSON it can only be
-# written as the escape \u0000 (one not itself escaped: \\u0000 is a backslash and text).
+# PostgreSQL cannot store NUL in text, and no person types one: a NUL in the path, a form or
+# a JSON string is refused (422) before any route sees it; in the query it is dropped. In
+# JSON it is the escape \u0000 (one not itself escaped: \\u0000 is a backslash and text).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _NUL_REFUSED = Invalid("invalid", "Text may not contain the NUL character (U+0000).")
 
 
-def _nul_in_url(scope: Scope) -> bool:
+def _without_nul_in_query(scope: Scope) -> Scope:
+    """The scope with NULs dropped from the query (a search for "pedido\\0" is "pedido")."""
     query: bytes = scope.get("query_string", b"")
-    return "\0" in scope["path"] or b"%00" in query or b"\0" in query
+    if b"%00" not in query and b"\0" not in query:
+        return scope
+    return {**scope, "query_string": query.replace(b"%00", b"").replace(b"\0", b"")}
 
 
 def _nul_in_body(scope: Scope, body: bytes) -> bool:
