@@ -133,7 +133,7 @@ def test_a_new_message_counts_chimes_and_notifies_a_hidden_tab(
     page.wait_for_timeout(3200)  # past the assignment's own notice
     phone.fill("#composer", "¿Siguen abiertos?")
     phone.click("#send")
-    page.wait_for_function("window.__notices.length >= 1", timeout=5000)
+    page.wait_for_function("() => window.__notices.length >= 1", timeout=5000)
     notice = page.evaluate(
         "({title: window.__notices.at(-1).title, body: window.__notices.at(-1).body})"
     )
@@ -156,6 +156,6 @@ def test_a_new_message_counts_chimes_and_notifies_a_hidden_tab(
     page.evaluate("window.__setHidden(true)")
     phone.fill("#composer", "Gracias")
     phone.click("#send")
-    page.wait_for_function("window.__notices.length >= 2", timeout=5000)
+    page.wait_for_function("() => window.__notices.length >= 2", timeout=5000)
     assert page.evaluate("window.__plays") == plays
     assert errors == []
