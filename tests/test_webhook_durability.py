@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from cdmx.actions.webhooks import do_create_subscription
 from cdmx.db.engine import Database
-from cdmx.db.tables import Event, User, WebhookDelivery
+from cdmx.db.tables import Event, InboxUpdate, Message, User, WebhookDelivery
 from cdmx.domain.sealing import Sealer
 from cdmx.domain.webhooks import wants
 from cdmx.settings import Settings
@@ -78,9 +78,15 @@ async def test_a_killed_server_delivers_every_event_after_it_restarts(
         try:
 
             def all_delivered() -> bool:
+                # Every acknowledged message processed (the restarted server finishes the
+                # inbox the killed one left), and every delivery of their events done.
                 with db.read() as session:
+                    unprocessed = session.scalar(
+                        select(func.count(InboxUpdate.id)).where(InboxUpdate.processed_at.is_(None))
+                    )
+                    stored = session.scalar(select(func.count(Message.id)))
                     states = set(session.scalars(select(WebhookDelivery.status)))
-                return states == {"delivered"}
+                return unprocessed == 0 and (stored or 0) >= 60 and states == {"delivered"}
 
             await eventually(all_delivered, timeout=40)  # the dead one's leases lapse first
         finally:

@@ -187,12 +187,18 @@ function openConversation(id) {
   const known = state.conversations.get(id);
   if (known) renderHeader(known);
   setComposerConversation(known || null, { focus: true });
+  const focused = document.activeElement;
   showThread(id);
   renderInbox();
   document.dispatchEvent(new CustomEvent("cdmx:open", { detail: { id } }));
   loadAgents();
   loadThread(id)
-    .then(() => setComposerConversation(state.conversations.get(id) || null, { focus: true }))
+    .then(() => {
+      // The composer takes the focus once the thread is in — unless the agent has moved it
+      // meanwhile (a shortcut, a menu): a late load must not pull it back.
+      const still = document.activeElement === focused || document.activeElement === document.body;
+      setComposerConversation(state.conversations.get(id) || null, { focus: still });
+    })
     .catch((error) => toast(error.message, { error: true }));
 }
 
