@@ -10,6 +10,7 @@ earlier one being retried — as a lease, so a crashed deliverer's rows come bac
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -406,8 +407,7 @@ _TARGETS = select(WEBHOOK_SUBSCRIPTIONS).where(
 
 
 def body_bytes(payload: dict[str, Any]) -> bytes:
-    import json
-
+    """A payload as it is signed and sent: compact UTF-8 JSON."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -99,9 +99,7 @@ def _webhook_id(delivery: WebhookDelivery) -> str:
 
 def disabled_subscriptions(session: Session) -> int:
     """How many endpoints were turned off for failing (the console tells the admins)."""
-    found = session.scalars(
-        select(WebhookSubscription.id).where(
-            WebhookSubscription.active.is_(False), WebhookSubscription.disabled_reason.is_not(None)
-        )
+    turned_off = select(func.count()).where(
+        WebhookSubscription.active.is_(False), WebhookSubscription.disabled_reason.is_not(None)
     )
-    return len(found.all())
+    return session.scalar(turned_off) or 0
