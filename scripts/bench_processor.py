@@ -7,6 +7,10 @@ SQL statements per message.
     .venv/bin/python scripts/bench_processor.py --profile 25      # and cProfile's top 25
     .venv/bin/python scripts/bench_processor.py --statuses        # then delivered + read of
                                                                   # a reply to each, timed
+    .venv/bin/python scripts/bench_processor.py --replies         # then an agent's reply to
+                                                                  # each, one transaction each
+    .venv/bin/python scripts/bench_processor.py --without-reports # the same with the reporting
+                                                                  # rows dropped, not written
 
 With ``--db`` a database ``cdmx_bench_processor`` is created beside the named one and
 dropped at the end. Measures; asserts nothing (see docs/capacity.md).
@@ -28,10 +32,12 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cdmx.actions import events  # noqa: E402
 from cdmx.actions.channels import do_ensure_channel  # noqa: E402
 from cdmx.actions.inbox import do_store_update  # noqa: E402
 from cdmx.actions.outbox import claim_sends, do_record_sent  # noqa: E402
 from cdmx.actions.replies import do_send_text  # noqa: E402
+from cdmx.actions.reporting import forget_reports  # noqa: E402
 from cdmx.actions.users import do_create_user, do_set_availability  # noqa: E402
 from cdmx.db.engine import Database  # noqa: E402
 from cdmx.db.migrate import upgrade  # noqa: E402
@@ -54,7 +60,17 @@ def main() -> None:
         "--statuses", action="store_true",
         help="time status webhooks (delivered, read) for a sent reply in each conversation",
     )  # fmt: skip
+    parser.add_argument(
+        "--replies", action="store_true",
+        help="time an agent's reply in each conversation (one transaction each, as the API)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--without-reports", action="store_true",
+        help="drop the reporting rows instead of writing them (what they cost, by difference)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.without_reports:
+        events.write_reports = forget_reports  # the rows are made, never inserted
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = _database(args.db, Path(tmp))
         try:
@@ -102,6 +118,11 @@ def _run(url: str, args: argparse.Namespace) -> None:
             do_store_update(session, body)
 
     kind = "messages"
+    if args.replies:
+        _process(db, args, None)  # not timed: it opens the conversations
+        _time_replies(db)
+        db.dispose()
+        return
     if args.statuses:
         _process(db, args, None)  # not timed: it opens the conversations
         _reply_to_each(db, config, now)
@@ -128,6 +149,33 @@ def _reply_to_each(db: Database, config: SimulatorConfig, now: int) -> None:
                     "recipient_id": job.body["to"].lstrip("+"),
                 }]}  # fmt: skip
                 do_store_update(session, encode(envelope(config, value)))
+
+
+def _time_replies(db: Database) -> None:
+    with db.read() as session:
+        conversations = session.execute(select(Conversation.id, Conversation.assignee_id)).all()
+        users = {u.id: u for u in session.scalars(select(User))}
+        session.expunge_all()
+    statements = 0
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _count(*_: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    anyone = next(iter(users.values()))  # a queued conversation becomes its answerer's
+    wall, cpu = time.perf_counter(), time.process_time()
+    for conversation_id, assignee_id in conversations:
+        with db.write() as session:
+            agent = users.get(assignee_id, anyone)
+            do_send_text(session, agent, conversation_id, "Con gusto", None)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    event.remove(db.engine, "before_cursor_execute", _count)
+    count = len(conversations)
+    print(
+        f"{db.engine.dialect.name}: {count} replies in {wall:.2f} s = {count / wall:.0f}/s; "
+        f"CPU {cpu / count * 1000:.2f} ms each; {statements / count:.1f} statements each"
+    )
 
 
 def _process(db: Database, args: argparse.Namespace, kind: str | None) -> None:
