@@ -73,3 +73,60 @@ def test_an_agent_renames_the_customer_and_reads_their_previous_conversation(
     page.reload()
     expect(page.locator("#profile-panel")).to_be_visible(timeout=5000)
     assert errors == []
+
+
+def test_a_rename_is_not_undone_by_an_answer_asked_for_before_it(
+    browser: Any, stack: Stack, make_user: Callable[..., User]
+) -> None:
+    """Opening a conversation reads it from the API; if the agent renames the customer
+    while that read is still on its way, the older answer must not put the old name back."""
+    import re
+
+    from playwright.sync_api import expect
+
+    agent = make_user(name="Ana López")
+    page, phone, errors = agent_and_phone(browser, stack, agent, height=900)
+    phone.fill("#name", "Mari")
+    phone.fill("#composer", "¿Tienen la talla 6?")
+    phone.click("#send")
+    item = page.locator(".conversation-item").first
+    expect(item).to_contain_text("Mari", timeout=5000)
+
+    held: list[tuple[Any, Any]] = []
+
+    def hold(route: Any) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # answered now, delivered later
+
+    page.route(re.compile(r"/api/v1/conversations/\d+$"), hold)
+    # Marking it read republishes the conversation, which would mend a stale header on its
+    # own; answered here, only the order of the two snapshots decides what the agent sees.
+    page.route(
+        re.compile(r"/api/v1/conversations/\d+/read$"), lambda route: route.fulfill(status=204)
+    )
+    item.click()
+    page.wait_for_function("() => document.querySelector('#conversation-name') !== null")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the conversation was not read"
+    page.click("#profile-button")
+    name = page.locator('#profile-panel [data-field="name"]')
+    expect(name).to_have_value("Mari", timeout=5000)
+    name.fill("María Gómez")
+    name.press("Tab")
+    expect(page.locator("#conversation-name")).to_have_text("María Gómez", timeout=5000)
+
+    route, answer = held.pop()
+    with page.expect_request(re.compile(r"/api/v1/conversations/\d+/read$")):
+        route.fulfill(response=answer)
+    page.wait_for_function(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        ".then(() => true)"
+    )
+    expect(page.locator("#conversation-name")).to_have_text("María Gómez")
+    expect(item.locator(".contact-name")).to_have_text("María Gómez")
+    assert errors == []

@@ -25,6 +25,7 @@ import { orderParams, setupOrder } from "./order.js";
 import { setupSavedViews } from "./saved-views.js";
 import { setupSendTo } from "./send-to.js";
 import {
+  clock,
   emit,
   isSupervisor,
   on,
@@ -77,8 +78,9 @@ function schedule() {
 
 async function loadView(view) {
   const filters = (view === "all" ? filterParams() : "") + orderParams();
+  const asked = clock();
   const data = await api.get(`/api/v1/conversations?view=${view}${filters}`);
-  replaceView(view, data.conversations || []);
+  replaceView(view, data.conversations || [], { asked });
 }
 
 async function loadAgents() {
@@ -102,6 +104,8 @@ async function markRead(id) {
 async function loadThread(id) {
   let conversation;
   let data;
+  // An event while these are in flight (a rename, a transfer) is newer than their answer.
+  const asked = clock();
   try {
     [conversation, data] = await Promise.all([
       api.get(`/api/v1/conversations/${id}`),
@@ -115,7 +119,7 @@ async function loadThread(id) {
     throw error;
   }
   if (state.openId !== id) return;
-  putConversation(conversation);
+  putConversation(conversation, { asked });
   upsertMessages(data.messages || []);
   doneLoading();
   markRead(id);

@@ -1,5 +1,6 @@
 // What the console knows: conversation snapshots, agents, the open conversation and tab.
-// Snapshots from the API and from events replace the stored object wholesale.
+// Snapshots from the API and from events replace the stored object wholesale, newest
+// last: a REST answer asked for before a conversation's latest snapshot is older than it.
 import { boot } from "./i18n.js";
 
 export const state = {
@@ -84,21 +85,38 @@ export function conversationsIn(view) {
     );
 }
 
-export function putConversation(conversation) {
+// Each snapshot from the stream or an action takes the next tick; a read notes ``clock()``
+// before it is sent and passes it as ``asked``: what was ticked since stays.
+let ticks = 0;
+const ticked = new Map();
+
+export function clock() {
+  return ticks;
+}
+
+function newer(id, asked) {
+  return asked != null && (ticked.get(id) || 0) > asked;
+}
+
+export function putConversation(conversation, { asked = null } = {}) {
+  if (newer(conversation.id, asked)) return;
   state.conversations.set(conversation.id, conversation);
+  if (asked == null) ticked.set(conversation.id, ++ticks);
   emit("conversations");
 }
 
 // The server's answer for one view is the truth for it: drop what we held for that view
 // and the server no longer lists (closed or moved while we were not listening).
-export function replaceView(view, conversations) {
+export function replaceView(view, conversations, { asked = null } = {}) {
   const listed = new Set(conversations.map((conversation) => conversation.id));
   for (const [id, conversation] of state.conversations) {
-    if (inView(conversation, view) && !listed.has(id) && id !== state.openId) {
+    if (inView(conversation, view) && !listed.has(id) && id !== state.openId && !newer(id, asked)) {
       state.conversations.delete(id);
     }
   }
-  for (const conversation of conversations) state.conversations.set(conversation.id, conversation);
+  for (const conversation of conversations) {
+    if (!newer(conversation.id, asked)) state.conversations.set(conversation.id, conversation);
+  }
   emit("conversations");
 }
 
