@@ -92,6 +92,7 @@ ROUTE_SCOPES: Final[dict[tuple[str, str], str | None]] = {
     ("POST", f"{WEBHOOK}/deliveries/{{delivery_id}}/resend"): HOOKS,
     ("POST", f"{WEBHOOK}/test"): HOOKS,
     ("GET", "/reports/summary"): REPORTS,
+    ("GET", "/live"): REPORTS,
     ("GET", "/reports/conversations.csv"): REPORTS,
     ("GET", "/contacts.csv"): REPORTS,
     # Send-to actions: defined like webhooks; pushing a conversation is a person's act.

@@ -14,6 +14,7 @@ from cdmx.web.api import (
     events,
     integration_tokens,
     labels,
+    live,
     lookup,
     mentions,
     merge,
@@ -32,7 +33,7 @@ from cdmx.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     tokens, conversations, presence, templates, lookup, agents, numbers, queues, users, canned,
-    merge, reports, contacts, views, mentions, activity, labels, webhooks, send_actions,
+    merge, reports, live, contacts, views, mentions, activity, labels, webhooks, send_actions,
     audit, integration_tokens, events,
 ):  # fmt: skip
     router.include_router(module.router)

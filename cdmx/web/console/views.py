@@ -136,6 +136,22 @@ def console(request: Request) -> Response:
     return _render(request, "console.html", context)
 
 
+@router.get("/supervisor", response_class=HTMLResponse)
+def supervisor_page(request: Request) -> Response:
+    """The live view (supervisors and admins): ``GET /api/v1/live`` drawn by supervisor.js,
+    fetched again on each event of the stream."""
+    user = _page_user(request, ("admin", "supervisor"))
+    if isinstance(user, Response):
+        return user
+    lang = _language(request)
+    boot = {
+        "strings": strings_for(lang),
+        "lang": lang,
+        "timezone": services(request).settings.timezone,
+    }
+    return _render(request, "supervisor.html", {"user": _signed_in_json(user), "boot": boot})
+
+
 def _numbers_needing_attention(request: Request) -> bool:
     with services(request).db.read() as session:
         return session.scalar(select(Channel.id).where(Channel.health != "ok").limit(1)) is not None
