@@ -139,6 +139,10 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
     out = RESULTS / f"bench-{report['database']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"\nbench: wrote {out.relative_to(p.ROOT)} ({report['total_seconds']} s)")
+    failed = [name for name, result in results.items() if "error" in result]
+    if failed:  # a case that could not run has no figures: say so, and fail
+        print(f"bench: FAILED to run: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -175,16 +179,22 @@ def table(results: dict[str, Any]) -> list[list[str]]:
             continue
         mps, lat = r["messages_per_s"], r["latency_ms"]
         errs = f", {r['errors_total']} errors" if r["errors_total"] else ""
-        row(f"webhook ingest, {label}",
+        row(f"webhook acknowledged, {label}",
             f"{mps:,.0f} msg/s ({r['requests_per_s']:,.0f} req/s), p50 {lat['p50']} / "
             f"p99 {lat['p99']} ms{errs}", "≥ 2,000 msg/s", mps >= 2000)  # fmt: skip
         if bare_rps:
             ratio = mps / bare_rps
-            row(f"  ingest ÷ bare, {label}", f"{ratio:.2f}", "≥ 0.4", ratio >= 0.4)
+            row(f"  acknowledged ÷ bare, {label}", f"{ratio:.2f}", "≥ 0.4", ratio >= 0.4)
+        # What counts for a customer: the message visible to the agent, not the 200.
+        processed = r["processed_per_s"]
         drained = "" if r["drained"] else f", {r['inbox_pending_after_drain']} still pending"
-        row(f"  inbox processed, {label}",
-            f"{r['processed_per_s']:,.0f} msg/s ({r['messages_processed']:,} msgs, drain "
-            f"{r['drain_seconds']} s after load{drained})", "", None)  # fmt: skip
+        row(f"webhook processed (visible to the agent), {label}",
+            f"{processed:,.0f} msg/s ({r['messages_processed']:,} msgs, drain "
+            f"{r['drain_seconds']} s after load{drained})", "≥ 2,000 msg/s",
+            processed >= 2000 and r["drained"])  # fmt: skip
+        if bare_rps:
+            ratio = processed / bare_rps
+            row(f"  processed ÷ bare, {label}", f"{ratio:.2f}", "≥ 0.4", ratio >= 0.4)
         rss = r["rss"]["peak_mb"]
         if rss is not None:
             row(f"  server RSS, {label}", f"peak {rss} MB, end {r['rss']['end_mb']} MB",

@@ -137,7 +137,8 @@ def stop_server(cleanup: p.Cleanup, server: Server) -> None:
     if server.worker is not None:
         cleanup.stop(server.worker)
     cleanup.stop(server.proc)
-    if server.proc.returncode == -9:
+    killed = server.proc.returncode == -9
+    if killed:
         print("bench: the server still had queued requests after 8 s; killed", file=sys.stderr)
     elif server.proc.returncode not in (0, -15, None):
         tail = server.log.read_text(errors="replace").strip().splitlines()[-5:]
@@ -150,3 +151,5 @@ def stop_server(cleanup: p.Cleanup, server: Server) -> None:
         shutil.copyfile(server.log, kept)
         print(f"bench: the server logged {len(errors)} error(s), log kept in {kept}; first: "
               f"{errors[0][:200]}", file=sys.stderr)  # fmt: skip
+    if killed:  # its figures were taken from a server that could not finish: not a result
+        raise RuntimeError("the server had to be killed (requests still queued after 8 s)")
