@@ -1,4 +1,5 @@
-"""Reports over a year: the summary and the conversations CSV, timed in this process.
+"""Reports over a year: the summary, the live view and the conversations CSV, timed in this
+process.
 
     .venv/bin/python scripts/bench_reports.py                     # SQLite, temporary file
     .venv/bin/python scripts/bench_reports.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -50,6 +51,7 @@ from cdmx.db.tables import (  # noqa: E402
     USERS,
 )
 from cdmx.queries.exports import CONVERSATION_FIELDS, conversation_rows  # noqa: E402
+from cdmx.queries.live import live_view  # noqa: E402
 from cdmx.queries.queues import ZONE_KEY  # noqa: E402
 from cdmx.queries.reports import Period, summary  # noqa: E402
 from cdmx.web.api.reports import _csv  # noqa: E402
@@ -59,6 +61,8 @@ RESULTS = ROOT / "bench" / "results"
 SEED = 20261204
 ZONE = ZoneInfo("America/Mexico_City")
 TARGET_SUMMARY_P95_MS = 200.0
+TARGET_LIVE_P95_MS = 50.0
+LIVE_RUNS = 50
 AGENTS, QUEUE_COUNT = 200, 5
 CHUNK = 20_000
 
@@ -68,7 +72,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite in a temporary file)")
     parser.add_argument("--conversations", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5, help="runs per summary case")
-    parser.add_argument("--only", default="summary,csv", help="cases: summary, csv")
+    parser.add_argument("--only", default="summary,live,csv", help="cases: summary, live, csv")
     args = parser.parse_args(argv)
     if args.db and args.db.startswith("postgresql://"):
         args.db = "postgresql+psycopg://" + args.db.removeprefix("postgresql://")
@@ -127,6 +131,24 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
         print(f"  (for comparison) percentile_cont by agent in SQL: {count} rows, p50 "
               f"{stats['p50']} ms, p95 {stats['p95']} ms", flush=True)  # fmt: skip
         results["pg_percentile_cont_agent"] = stats
+    if "live" in args.only:
+        opened = seed_open(url, args.conversations)
+        for label, queues in (("admin, every queue", None), ("supervisor, one queue", {1})):
+            times = []
+            for _ in range(LIVE_RUNS):
+                start = time.perf_counter()
+                with db.read() as session:
+                    live = live_view(session, queues and frozenset(queues), ZONE, datetime.now(UTC))
+                times.append(time.perf_counter() - start)
+            stats = percentiles(times)
+            verdict = "ok" if (stats["p95"] or 0) < TARGET_LIVE_P95_MS else "MISSED"
+            missed = missed or verdict == "MISSED"
+            print(f"  live view, {label}: {opened:,} open conversations, "
+                  f"{len(live['agents'])} agents, p50 {stats['p50']} ms, p95 {stats['p95']} ms "
+                  f"(target < {TARGET_LIVE_P95_MS:.0f}) {verdict}", flush=True)  # fmt: skip
+            results[f"live_{'all' if queues is None else 'queue'}"] = {
+                **stats, "open": opened, "verdict": verdict,
+            }  # fmt: skip
     if "csv" in args.only:
         results["csv"] = csv = _export(db, year)
         print(f"  conversations CSV of a year: {csv['rows']:,} rows in {csv['seconds']} s "
@@ -266,6 +288,58 @@ def seed(url: str, conversations: int) -> int:
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return total
+
+
+def seed_open(url: str, after: int) -> int:
+    """What is open now, for the live view: four conversations assigned to each agent (the
+    customers of two of them waiting up to half an hour), 50 waiting in each queue, and the
+    agents three in five available, one away, one offline. Their contacts are new ones
+    (ids after ``after``): one open conversation per customer and number."""
+    engine = create_engine(url)
+    rng = random.Random(SEED + 1)
+    now = datetime.now(UTC)
+    contacts, rows = [], []
+
+    def conversation(queue: int, agent: int | None, waiting: bool) -> None:
+        cid = after + len(rows) + 1
+        since = now - timedelta(seconds=rng.uniform(0, 1800))
+        wa_id = f"52156{cid:08d}"
+        contacts.append(
+            {
+                "id": cid,
+                "identity": f"wa:{wa_id}",
+                "wa_id": wa_id,
+                "name": f"Cliente {cid}",
+                "created_at": since,
+                "updated_at": since,
+            }
+        )
+        rows.append({
+            "id": cid, "channel_id": queue, "contact_id": cid,
+            "status": "queued" if agent is None else "assigned", "assignee_id": agent,
+            "queue_id": queue, "unread_count": 1, "last_message_at": since,
+            "last_inbound_at": since, "created_at": since, "assigned_at": agent and since,
+            "awaiting_since": since if waiting else None, "messages_in": 1, "messages_out": 0,
+            "labels": None,
+        })  # fmt: skip
+
+    for agent in range(1, AGENTS + 1):
+        for n in range(4):
+            conversation((agent % QUEUE_COUNT) + 1, agent, waiting=n < 2)
+    for queue in range(1, QUEUE_COUNT + 1):
+        for _ in range(50):
+            conversation(queue, None, waiting=True)
+    with engine.begin() as conn:
+        conn.execute(CONTACTS.insert(), contacts)
+        conn.execute(CONVERSATIONS.insert(), rows)
+        for agent in range(1, AGENTS + 1):
+            availability = ("available", "available", "available", "away", "offline")[agent % 5]
+            conn.execute(
+                USERS.update().where(USERS.c.id == agent).values(availability=availability)
+            )
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return len(rows)
 
 
 if __name__ == "__main__":

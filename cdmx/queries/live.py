@@ -41,12 +41,14 @@ def live_view(
     ).all()
     targets = {row.id: row.target_first_response_seconds for row in queue_rows}
     members: dict[int, set[int]] = defaultdict(set)
+    queues_of_user: dict[int, list[int]] = defaultdict(list)
     for queue_id, user_id in session.execute(
-        select(QUEUE_MEMBERS.c.queue_id, QUEUE_MEMBERS.c.user_id).where(
-            QUEUE_MEMBERS.c.queue_id.in_(list(targets))
-        )
+        select(QUEUE_MEMBERS.c.queue_id, QUEUE_MEMBERS.c.user_id)
+        .where(QUEUE_MEMBERS.c.queue_id.in_(list(targets)))
+        .order_by(QUEUE_MEMBERS.c.queue_id)
     ):
         members[queue_id].add(user_id)
+        queues_of_user[user_id].append(queue_id)
 
     opened = session.execute(
         select(
@@ -124,7 +126,7 @@ def live_view(
         shown_agents.append({
             "id": person.id, "name": person.name, "availability": person.availability,
             "open": load[person.id], "capacity": person.capacity or default_capacity,
-            "queue_ids": sorted(q for q, ids in members.items() if person.id in ids),
+            "queue_ids": queues_of_user[person.id],
             "oldest_unanswered_s": age(oldest.awaiting_since) if oldest else None,
             "oldest_unanswered_since": iso(oldest.awaiting_since) if oldest else None,
             "oldest_unanswered_conversation_id": oldest.id if oldest else None,

@@ -83,6 +83,8 @@ def percentile(values: list[float], share: Fraction) -> float | None:
         return None
     position = share * (len(values) - 1)
     low, high = math.floor(position), math.ceil(position)
+    if low == high or values[low] == values[high]:  # on a rank: nothing to interpolate
+        return float(values[low])
     exact = Fraction(values[low]) + (Fraction(values[high]) - Fraction(values[low])) * (
         position - low
     )
