@@ -16,6 +16,7 @@ from cdmx.actions.queues import do_update_queue
 from cdmx.db.engine import Database
 from cdmx.db.tables import Queue, User
 from tests.browser.conftest import Stack
+from tests.browser.test_accessibility import serious
 from tests.browser.test_poc import agent_and_phone, login
 
 pytestmark = pytest.mark.browser
@@ -46,6 +47,7 @@ def test_the_live_view_follows_a_customer_and_an_agent_within_a_second(
     ana = live.locator(f'#live-agents tr[data-agent-id="{agent.id}"]')
     expect(ana).to_contain_text("Ana López")
     expect(ana).to_contain_text("0 / 8")
+    assert serious(live) == []
 
     # María writes: the agent's console shows her, and the live view follows within a second.
     phone.fill("#composer", "¿Tienen la talla 6?")
@@ -66,6 +68,7 @@ def test_the_live_view_follows_a_customer_and_an_agent_within_a_second(
     expect(waiting.first).to_have_attribute("data-level", "late", timeout=5000)
     expect(queue).to_have_attribute("data-level", "late")
     screenshot(live, "live-view")
+    assert serious(live) == []  # amber and red keep their contrast
 
     # Ana answers: the customer no longer waits, and her reply counts, within a second.
     page.locator(".conversation-item").first.click()
