@@ -138,3 +138,39 @@ async def test_a_supervisor_sees_only_their_queues_and_an_agent_gets_403(
     answer = await client.get("/api/v1/live", headers=await bearer(client, morning["ana"]))
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "supervisors_only"
+
+
+def test_the_open_conversations_are_read_through_the_open_index_however_many_closed(
+    db: Database,
+) -> None:
+    """A year of closed conversations and a few open ones, the statistics gathered: the
+    live view's read walks the open ones only (SQLite's planner took a status IN (...) for
+    most of the table and scanned it)."""
+    from sqlalchemy import insert, text
+
+    from cdmx.db.tables import CONTACTS, CONVERSATIONS
+    from cdmx.queries.live import open_conversations
+    from tests.queries.test_metrics import _plan
+
+    now = datetime(2026, 3, 17, 12, 0, tzinfo=ZONE)
+    with db.write() as session:
+        channel_id = session.scalars(select(Channel.id)).one()
+        connection = session.connection()
+        connection.execute(insert(CONTACTS), [
+            {"id": n, "identity": f"wa:{n}", "wa_id": str(n), "name": f"C{n}",
+             "created_at": now, "updated_at": now}
+            for n in range(1, 2001)
+        ])  # fmt: skip
+        connection.execute(insert(CONVERSATIONS), [
+            {"id": n, "channel_id": channel_id, "contact_id": n,
+             "status": "closed" if n > 5 else "queued", "unread_count": 0, "created_at": now,
+             "labels": None}
+            for n in range(1, 2001)
+        ])  # fmt: skip
+        connection.execute(text("ANALYZE"))
+    plan = _plan(db, open_conversations(None))
+    if db.is_sqlite:
+        assert any("uq_conversations_open" in line for line in plan), plan
+        assert "SCAN conversations" not in plan, plan
+    else:
+        assert not any("Seq Scan on conversations" in line for line in plan), plan
