@@ -470,17 +470,23 @@ def do_transfer_to_queue(
 
 
 def do_close_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
-    """Close a conversation; the customer's next message opens a new one."""
+    """Close a conversation; the customer's next message opens a new one. Its queue's
+    satisfaction survey goes to the customer (``cdmx/actions/csat.py``)."""
+    # The survey is sent through replies, which imports this module.
+    from cdmx.actions.csat import send_survey
+
     conversation = _load(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         return conversation
     _check_may_manage(session, user, conversation, "close")
     before = {"status": conversation.status, "assignee_id": conversation.assignee_id}
-    _close(session, conversation, datetime.now(UTC), wait=False)
+    now = datetime.now(UTC)
+    _close(session, conversation, now, wait=False)
     record_audit(
         session, "conversation.closed", object_type="conversation", object_id=conversation.id,
         before=before, after={"status": conversation.status}, actor=user,
     )  # fmt: skip
+    send_survey(session, conversation, now)
     return conversation
 
 
