@@ -224,8 +224,8 @@ def _ensure_demo_rating(settings: Settings) -> None:
 
     from sqlalchemy import select
 
-    from cdmx.actions.assignment import do_close_conversation
     from cdmx.actions.channels import do_ensure_channel
+    from cdmx.actions.closing import do_close_conversation
     from cdmx.actions.inbound import do_record_inbound_message
     from cdmx.db.engine import Database
     from cdmx.db.tables import Contact, User

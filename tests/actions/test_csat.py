@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from cdmx.actions.assignment import do_close_conversation
+from cdmx.actions.closing import do_close_conversation
 from cdmx.actions.report_rebuild import do_rebuild_reports
 from cdmx.actions.templates import do_sync_templates
 from cdmx.db.engine import Database
