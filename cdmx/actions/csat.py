@@ -66,9 +66,9 @@ def send_survey(session: Session, conversation: Conversation, now: datetime) -> 
         outgoing = _survey_template(session, conversation, rules)
     if outgoing is None:
         return None
-    message = send_automatic(session, conversation, outgoing, now)
+    # First, so the survey's message.created already shows the conversation waiting for it.
     update_conversation(session, conversation, csat_sent_at=now)
-    return message
+    return send_automatic(session, conversation, outgoing, now)
 
 
 def survey_list(conversation_id: int) -> Outgoing:

@@ -22,6 +22,7 @@ from cdmx.whatsapp.payload import InboundMessage, parse_update
 from tests.actions.test_automatic import set_queue
 from tests.actions.test_inbound import channel_of, inbound, record
 from tests.conftest import WABA_ID
+from tests.counting import captured_events
 from tests.factories import envelope
 
 ZONE = ZoneInfo("America/Mexico_City")
@@ -129,8 +130,14 @@ def test_closing_inside_the_window_sends_the_list_once(
     agent = make_user()
     set_queue(db, csat_enabled=True)
     conversation_id = opened(db)
-    close(db, agent, conversation_id)
+    with captured_events(db) as events:
+        close(db, agent, conversation_id)
+    assert [e.type for e in events] == ["conversation.closed", "message.created"]
+    announced = events[1].data
+    assert announced["conversation"]["csat"]["sent_at"] is not None
+    assert announced["conversation"]["csat"]["score"] is None
     [survey] = outbound(db, conversation_id)
+    assert announced["message"]["id"] == survey.id
     assert survey.type == "interactive" and survey.author_id is None  # by no one: "Sistema"
     interactive = survey.payload["interactive"]
     assert interactive["type"] == "list"
