@@ -82,8 +82,8 @@ def _survey_template(
     session: Session, conversation: Conversation, rules: QueueRules
 ) -> Outgoing | None:
     """The queue's survey template for a shut window: approved, of the number's account,
-    needing no values. Each quick-reply button whose text has a digit 1–5 gets the payload
-    ``csat:<conversation_id>:<digit>``, set here at send time, so its tap comes back as an
+    needing no values. Each quick-reply button whose text's first number is 1–5 gets the
+    payload ``csat:<conversation_id>:<number>``, set here at send time, so its tap comes back as an
     answer; other buttons come back as ordinary messages."""
     if not rules.csat_template_name:
         return None

@@ -23,7 +23,7 @@ CHOICES = (
 QUESTION = "¿Cómo calificarías la atención que recibiste?"
 LIST_BUTTON = "Calificar"  # the list's button, ≤ 20 characters
 _ANSWER = re.compile(r"csat:(\d{1,18}):(-?\d{1,3})")
-_DIGIT = re.compile(r"[1-5]")
+_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ def parse_answer(value: str | None) -> Answer | None:
 
 
 def score_of_button(text: str) -> int | None:
-    """A template quick-reply button's score: the first digit 1–5 of its text ("5 ⭐")."""
-    match = _DIGIT.search(text)
-    return None if match is None else int(match.group(0))
+    """A template quick-reply button's score: the first number of its text ("5 ⭐"), when
+    it is 1 to 5 ("9 de 10" is none)."""
+    match = _NUMBER.search(text)
+    score = None if match is None else int(match.group(0))
+    return score if score in SCORES else None
