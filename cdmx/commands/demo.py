@@ -318,7 +318,8 @@ def _ensure_demo_users(settings: Settings) -> None:
                     session, default_id, name="Ventas",
                     greeting_message="¡Hola! Gracias por escribir a Ventas. "
                     "En un momento le atendemos.",
-                    csat_enabled=True,
+                    csat_enabled=True, csat_template_name="encuesta_csat",
+                    csat_template_language="es_MX",  # the simulator's, for a shut window
                 )  # fmt: skip
                 admin = session.get(User, ids["admin@demo.cdmx"])
                 assert admin is not None
