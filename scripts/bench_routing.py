@@ -53,11 +53,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from cdmx.actions.assignment import (  # noqa: E402
     do_assign_waiting,
-    do_close_conversation,
     open_conversation,
     routing_changes,
     update_conversation,
 )
+from cdmx.actions.closing import do_close_conversation  # noqa: E402
 from cdmx.actions.contacts import upsert_contact  # noqa: E402
 from cdmx.actions.inbound import do_record_inbound_message  # noqa: E402
 from cdmx.db.engine import Database  # noqa: E402

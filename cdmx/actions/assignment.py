@@ -1,4 +1,5 @@
-"""Opening, routing, taking, transferring and closing conversations."""
+"""Opening, routing, taking, transferring and closing conversations (a person's close, with
+what follows it, is ``closing.py``)."""
 
 from __future__ import annotations
 
@@ -356,14 +357,15 @@ def emit_conversation(
     emit(session, event, conversation_id=conversation.id, audience=audience)
 
 
-def _load(session: Session, conversation_id: int) -> Conversation:
+def load_conversation(session: Session, conversation_id: int) -> Conversation:
+    """The conversation, its row locked for this transaction (404 when there is none)."""
     conversation = session.get(Conversation, conversation_id, with_for_update=True)
     if conversation is None:
         raise NotFound("conversation_not_found", f"No conversation {conversation_id}.")
     return conversation
 
 
-def _check_may_manage(session: Session, user: User, conversation: Conversation, verb: str) -> None:
+def check_may_manage(session: Session, user: User, conversation: Conversation, verb: str) -> None:
     """Its agent (or, while it waits, an agent of its queue), a supervisor of its queue, or
     an admin may transfer or close a conversation."""
     if user.role == Role.AGENT and conversation.assignee_id not in (user.id, None):
@@ -374,7 +376,7 @@ def _check_may_manage(session: Session, user: User, conversation: Conversation, 
 
 def do_take_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
     """An agent takes a queued conversation for themself."""
-    conversation = _load(session, conversation_id)
+    conversation = load_conversation(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
     if conversation.assignee_id == user.id:
@@ -401,10 +403,10 @@ def do_transfer_conversation(
     session: Session, user: User, conversation_id: int, agent_id: int
 ) -> Conversation:
     """Hand a conversation to another agent (its agent, a supervisor or an admin may)."""
-    conversation = _load(session, conversation_id)
+    conversation = load_conversation(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
-    _check_may_manage(session, user, conversation, "transfer")
+    check_may_manage(session, user, conversation, "transfer")
     target = session.get(User, agent_id)
     if target is None or not target.is_active:
         raise Invalid("unknown_agent", f"No active agent {agent_id}.")
@@ -435,10 +437,10 @@ def do_transfer_to_queue(
 ) -> Conversation:
     """Send a conversation to a queue, where it is routed like a new one (rule of
     ``routing_changes``, without the previous-agent preference) or waits."""
-    conversation = _load(session, conversation_id)
+    conversation = load_conversation(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
-    _check_may_manage(session, user, conversation, "transfer")
+    check_may_manage(session, user, conversation, "transfer")
     if session.get(Queue, queue_id) is None:
         raise Invalid("unknown_queue", f"No queue {queue_id}.")
     previous, previous_queue = conversation.assignee_id, conversation.queue_id
@@ -469,22 +471,11 @@ def do_transfer_to_queue(
     return conversation
 
 
-def do_close_conversation(session: Session, user: User, conversation_id: int) -> Conversation:
-    """Close a conversation; the customer's next message opens a new one."""
-    conversation = _load(session, conversation_id)
-    if conversation.status == ConversationStatus.CLOSED:
-        return conversation
-    _check_may_manage(session, user, conversation, "close")
-    before = {"status": conversation.status, "assignee_id": conversation.assignee_id}
-    _close(session, conversation, datetime.now(UTC), wait=False)
-    record_audit(
-        session, "conversation.closed", object_type="conversation", object_id=conversation.id,
-        before=before, after={"status": conversation.status}, actor=user,
-    )  # fmt: skip
-    return conversation
-
-
-def _close(session: Session, conversation: Conversation, now: datetime, *, wait: bool) -> None:
+def close_conversation(
+    session: Session, conversation: Conversation, now: datetime, *, wait: bool
+) -> None:
+    """Close it (reported, announced) and hand its agent's freed place over (``wait``:
+    as ``do_assign_waiting`` takes it)."""
     was_assigned = conversation.status == ConversationStatus.ASSIGNED
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = now
@@ -505,7 +496,7 @@ def _close(session: Session, conversation: Conversation, now: datetime, *, wait:
 
 def do_mark_conversation_read(session: Session, user: User, conversation_id: int) -> None:
     """The agent has seen every message of the conversation."""
-    conversation = _load(session, conversation_id)
+    conversation = load_conversation(session, conversation_id)
     if not can_see(session, user, conversation):
         raise Forbidden("not_your_conversation", "This conversation belongs to another agent.")
     if conversation.unread_count:
@@ -532,7 +523,7 @@ def do_snooze_conversation(
 ) -> Conversation:
     """Put a conversation aside until ``until``: it leaves its agent's open count (their
     place goes to the oldest waiting conversation) and comes back by ``wake_changes``."""
-    conversation = _load(session, conversation_id)
+    conversation = load_conversation(session, conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
     if user.role == Role.AGENT and conversation.assignee_id != user.id:
@@ -715,5 +706,5 @@ def do_auto_close(session: Session, now: datetime, *, limit: int = 200) -> int:
         add_timeline_line(
             session, conversation, f"Cerrada automáticamente: el cliente no escribió en {hours} h."
         )
-        _close(session, conversation, now, wait=True)
+        close_conversation(session, conversation, now, wait=True)
     return len(closing)

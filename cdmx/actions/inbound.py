@@ -21,6 +21,7 @@ from cdmx.actions.contacts import (
     update_contact,
     upsert_contact,
 )
+from cdmx.actions.csat import record_survey_answer, survey_target
 from cdmx.actions.events import emit_message
 from cdmx.actions.media import do_register_inbound_media
 from cdmx.actions.replies import send_automatic
@@ -85,10 +86,16 @@ def do_record_inbound_message(
     if connection.execute(_BY_WAMID, {"channel_id": channel.id, "wamid": inbound.wamid}).first():
         return None
     contact, new_contact = upsert_contact(session, inbound.sender)
-    conversation, created = open_conversation(
-        session, channel.id, contact.id, now,
-        queue_id=queue_of_channel(session, channel), new_contact=new_contact,
-    )  # fmt: skip
+    # A tap on the satisfaction survey goes to the closed conversation it rates, before an
+    # open one is looked for: answering must not open a new conversation.
+    survey = None if new_contact else survey_target(session, channel.id, contact.id, inbound)
+    if survey is not None:
+        conversation, created = survey[0], False
+    else:
+        conversation, created = open_conversation(
+            session, channel.id, contact.id, now,
+            queue_id=queue_of_channel(session, channel), new_contact=new_contact,
+        )  # fmt: skip
     error = inbound.errors[0] if inbound.errors else None
     values = {
         "channel_id": channel.id, "conversation_id": conversation.id,
@@ -102,6 +109,9 @@ def do_record_inbound_message(
     if message_id is None:
         return None  # the same wamid inside another body, stored by someone else first
     message = Message(id=message_id, local_id=None, author_id=None, status_at=None, **values)
+    if survey is not None:
+        record_survey_answer(session, conversation, survey[1], message, now)
+        return message
     _learn_about_contact(session, contact, inbound)
     do_register_inbound_media(session, message)  # the media worker fetches the file
     changes: dict[str, Any] = {}

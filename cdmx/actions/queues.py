@@ -19,6 +19,8 @@ _TEXT_FIELDS = ("greeting_message", "closed_message")
 _TIMER_FIELDS = {"reroute_after_minutes": 7 * 24 * 60, "auto_close_after_hours": 90 * 24}
 MAX_MESSAGE = 4096  # WhatsApp's limit for a text message
 MAX_TARGET = 7 * 24 * 3600  # a first-response target of a week at most
+MAX_TEMPLATE_NAME = 512  # Meta's limit for a template's name
+MAX_TEMPLATE_LANGUAGE = 20
 
 
 DEFAULT_NAME = "General"
@@ -51,7 +53,8 @@ def do_create_queue(session: Session, **fields: Any) -> Queue:
 
 
 def do_update_queue(session: Session, queue_id: int, **fields: Any) -> Queue:
-    """Change a queue: ``name``, ``hours``, the automatic messages, the timers, its
+    """Change a queue: ``name``, ``hours``, the automatic messages, the timers, the
+    satisfaction survey (``csat_enabled``, ``csat_template_name``, ``_language``), its
     ``number_ids`` (those numbers' new conversations come here) and ``member_ids``. New
     members take waiting conversations at once."""
     queue = session.get(Queue, queue_id, with_for_update=True)
@@ -80,6 +83,8 @@ def _audited(session: Session, queue: Queue) -> dict[str, Any]:
         "reroute_after_minutes": queue.reroute_after_minutes,
         "auto_close_after_hours": queue.auto_close_after_hours,
         "target_first_response_seconds": queue.target_first_response_seconds,
+        "csat_enabled": queue.csat_enabled, "csat_template_name": queue.csat_template_name,
+        "csat_template_language": queue.csat_template_language,
         "number_ids": sorted(numbers), "member_ids": sorted(members),
     }  # fmt: skip
 
@@ -120,6 +125,7 @@ def _apply(session: Session, queue: Queue, fields: dict[str, Any]) -> None:
                 f"target_first_response_seconds: 1 to {MAX_TARGET} (business-hours seconds).",
             )
         queue.target_first_response_seconds = value
+    _apply_survey(queue, fields)
     if queue.id is None:
         session.add(queue)
     session.flush()
@@ -130,6 +136,27 @@ def _apply(session: Session, queue: Queue, fields: dict[str, Any]) -> None:
         added = _set_members(session, queue, _ids(fields["member_ids"], "member_ids"))
         if added:
             do_assign_waiting(session, added, datetime.now(UTC))
+
+
+def _apply_survey(queue: Queue, fields: dict[str, Any]) -> None:
+    """The satisfaction survey: on or off, and the template for a shut 24-hour window."""
+    if "csat_enabled" in fields:
+        value = fields["csat_enabled"]
+        if not isinstance(value, bool):
+            raise Invalid("invalid_csat_enabled", "csat_enabled: true or false.")
+        queue.csat_enabled = value
+    for name, most in (
+        ("csat_template_name", MAX_TEMPLATE_NAME),
+        ("csat_template_language", MAX_TEMPLATE_LANGUAGE),
+    ):
+        if name in fields:
+            value = fields[name]
+            if value is not None and not isinstance(value, str):
+                raise Invalid(f"invalid_{name}", f"{name}: a text, or null.")
+            value = (value or "").strip() or None
+            if value is not None and len(value) > most:
+                raise Invalid(f"invalid_{name}", f"{name}: at most {most} characters.")
+            setattr(queue, name, value)
 
 
 def _ids(value: Any, field: str) -> set[int]:

@@ -122,12 +122,14 @@ def _answer(
 
 
 def send_automatic(
-    session: Session, conversation: Conversation, text: str, now: datetime
+    session: Session, conversation: Conversation, content: str | Outgoing, now: datetime
 ) -> Message:
-    """A message the product sends by itself (a queue's greeting or closed message):
-    through the outbox like any reply, authored by no one (shown as "Sistema"), not an
-    answer from the agent (re-routing on silence still waits for theirs)."""
-    message = _enqueue(session, conversation, build_text(text), None, now, None, None)
+    """A message the product sends by itself (a queue's greeting or closed message, the
+    satisfaction survey): through the outbox like any reply, authored by no one (shown as
+    "Sistema"), not an answer from the agent (re-routing on silence still waits for theirs,
+    and reports count neither a reply nor a message out)."""
+    outgoing = build_text(content) if isinstance(content, str) else content
+    message = _enqueue(session, conversation, outgoing, None, now, None, None)
     update_conversation(session, conversation, last_message_at=now, last_message_id=message.id)
     emit_message(session, conversation, message, MESSAGE_CREATED)
     wake(session, "outbox")

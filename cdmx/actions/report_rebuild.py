@@ -6,7 +6,7 @@ transaction that holds those conversations' rows, so a message recorded meanwhil
 either before (and is counted) or after (and writes its own row). What the messages do not
 tell is left out or taken from the conversation as it is now (docs/reports.md, "Rebuilt
 data"): one assignment (its agent now, at ``assigned_at``), no transfers, re-routings or
-snoozes, the queue's hours of today.
+snoozes, the queue's hours of today; the satisfaction score from the conversation's.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cdmx.actions.reporting import queue_hours, report, span
 from cdmx.db.tables import CONVERSATIONS, MESSAGES, REPORT_EVENTS, Conversation
-from cdmx.domain.reporting import ASSIGNED, CLOSED, FIRST_REPLY, OPENED, REPLY
+from cdmx.domain.reporting import ASSIGNED, CLOSED, CSAT, FIRST_REPLY, OPENED, REPLY
 from cdmx.domain.states import ConversationStatus, Direction
 from cdmx.queries.queues import business_zone
 
@@ -79,7 +79,10 @@ def _rebuild_one(session: Session, conversation: Conversation, rows: list[Any], 
                agent_id=conversation.assignee_id)  # fmt: skip
     waiting = first_reply = None
     messages_in = messages_out = 0
+    closed_at = conversation.closed_at
     for row in rows:
+        if closed_at is not None and row.created_at > closed_at:
+            break  # after its close: the survey and its answers, neither written nor answered
         if row.direction == Direction.INBOUND and row.type not in _NOT_WRITING:
             messages_in += 1
             waiting = waiting or row.created_at
@@ -104,6 +107,9 @@ def _rebuild_one(session: Session, conversation: Conversation, rows: list[Any], 
             agent_id=conversation.assignee_id, seconds=raw, business_seconds=business,
         )  # fmt: skip
         waiting = None
+    if conversation.csat_score is not None and conversation.csat_answered_at is not None:
+        report(session, CSAT, conversation, conversation.csat_answered_at,
+               agent_id=conversation.assignee_id, value=conversation.csat_score)  # fmt: skip
     session.execute(
         update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation.id).values(
             awaiting_since=waiting, first_reply_at=first_reply,

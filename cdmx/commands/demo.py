@@ -106,6 +106,7 @@ def _demo(args: argparse.Namespace) -> int:
     apply_migrations(settings)
     _ensure_demo_users(settings)
     _ensure_demo_customer(settings)
+    _ensure_demo_rating(settings)
 
     async def run() -> None:
         servers = [
@@ -211,6 +212,67 @@ def _ensure_demo_customer(settings: Settings) -> None:
         db.dispose()
 
 
+# A customer whose conversation was closed and rated 5 in the satisfaction survey (filter
+# the inbox by "Cerradas" to see "Calificación: 5/5").
+DEMO_RATED = ("5215544445555", "Lucía Ramírez", "¿Ya salió mi pedido 4471?", 5)
+
+
+def _ensure_demo_rating(settings: Settings) -> None:
+    """DEMO_RATED's conversation, once: her message, closed by the admin (the survey goes),
+    and her answer, recorded as if she had tapped the list's first row."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from cdmx.actions.channels import do_ensure_channel
+    from cdmx.actions.closing import do_close_conversation
+    from cdmx.actions.inbound import do_record_inbound_message
+    from cdmx.db.engine import Database
+    from cdmx.db.tables import Contact, User
+    from cdmx.domain.csat import CHOICES, answer_id
+    from cdmx.domain.states import MessageType
+    from cdmx.whatsapp.payload import InboundMessage, Sender
+
+    wa_id, name, text, score = DEMO_RATED
+    db = Database(settings.database_url)
+    try:
+        with db.write() as session:
+            if session.scalar(select(Contact.id).where(Contact.wa_id == wa_id)):
+                return
+            admin = session.scalar(select(User).where(User.role == "admin").limit(1))
+            if admin is None:
+                return
+            channel = do_ensure_channel(
+                session, phone_number_id=settings.phone_number_id,
+                display_phone_number=settings.display_phone_number,
+                business_account_id=settings.business_account_id, provider=settings.provider,
+            )  # fmt: skip
+            sender = Sender(wa_id=wa_id, user_id=None, name=name)
+            first = do_record_inbound_message(session, channel, InboundMessage(
+                phone_number_id=settings.phone_number_id,
+                display_phone_number=settings.display_phone_number, wamid="demo-rated-1",
+                sender=sender, type=MessageType.TEXT, text=text, summary=text,
+                timestamp=datetime.now(UTC), errors=(), raw={},
+            ))  # fmt: skip
+            if first is None:
+                return
+            conversation = do_close_conversation(session, admin, first.conversation_id)
+            if conversation.csat_sent_at is None:
+                return  # the queue's survey is off
+            title = dict(CHOICES)[score]
+            reply = {"id": answer_id(conversation.id, score), "title": title}
+            do_record_inbound_message(session, channel, InboundMessage(
+                phone_number_id=settings.phone_number_id,
+                display_phone_number=settings.display_phone_number, wamid="demo-rated-2",
+                sender=sender, type=MessageType.INTERACTIVE, text=None, summary=f"↩ {title}",
+                timestamp=datetime.now(UTC), errors=(),
+                raw={"type": "interactive",
+                     "interactive": {"type": "list_reply", "list_reply": reply}},
+            ))  # fmt: skip
+    finally:
+        db.dispose()
+
+
 def _demo_saved_view(session: Any, supervisor_id: int) -> None:
     """The supervisor's own view of the customers waiting longest in the queue."""
     from cdmx.actions.views import do_create_view
@@ -256,6 +318,8 @@ def _ensure_demo_users(settings: Settings) -> None:
                     session, default_id, name="Ventas",
                     greeting_message="¡Hola! Gracias por escribir a Ventas. "
                     "En un momento le atendemos.",
+                    csat_enabled=True, csat_template_name="encuesta_csat",
+                    csat_template_language="es_MX",  # the simulator's, for a shut window
                 )  # fmt: skip
                 admin = session.get(User, ids["admin@demo.cdmx"])
                 assert admin is not None

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -101,6 +102,11 @@ class Queue(Base):
     auto_close_after_hours: Mapped[int | None]
     # The first response a customer should get within, in business-hours seconds (reports).
     target_first_response_seconds: Mapped[int] = mapped_column(default=300, server_default="300")
+    # The satisfaction survey sent when a conversation closes (cdmx/actions/csat.py), and the
+    # approved template to send instead once the customer's 24-hour window has shut.
+    csat_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    csat_template_name: Mapped[str | None] = mapped_column(String(512))
+    csat_template_language: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
 
 
@@ -300,6 +306,10 @@ class Conversation(Base):
     first_reply_at: Mapped[datetime | None]
     messages_in: Mapped[int] = mapped_column(default=0, server_default="0")
     messages_out: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The satisfaction survey: when it went (never twice), and the customer's first answer.
+    csat_sent_at: Mapped[datetime | None]
+    csat_score: Mapped[int | None]
+    csat_answered_at: Mapped[datetime | None]
 
 
 class Message(Base):

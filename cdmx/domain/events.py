@@ -88,6 +88,12 @@ class LastMessage(_Shape):
     created_at: str | None
 
 
+class CsatSnapshot(_Shape):
+    sent_at: str | None
+    score: int | None  # 1–5, the customer's first answer; null until they answer
+    answered_at: str | None
+
+
 class ConversationSnapshot(_Shape):
     id: int
     status: ConversationStatus
@@ -106,6 +112,7 @@ class ConversationSnapshot(_Shape):
     window_expires_at: str | None
     created_at: str | None
     closed_at: str | None
+    csat: CsatSnapshot | None  # null until the satisfaction survey is sent
 
 
 class AgentSnapshot(_Shape):

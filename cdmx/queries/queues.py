@@ -41,6 +41,9 @@ class QueueRules:
     closed_message: str | None
     reroute_after_minutes: int | None
     auto_close_after_hours: int | None
+    csat_enabled: bool = False
+    csat_template_name: str | None = None
+    csat_template_language: str | None = None
 
 
 ZONE_KEY = "business_zone"  # the sessions' CDMX_TIMEZONE, set by cdmx.app
@@ -55,7 +58,8 @@ def business_zone(session: Session) -> ZoneInfo:
 _RULES_KEY = "queue_rules"
 _RULES = select(
     QUEUES.c.id, QUEUES.c.hours, QUEUES.c.greeting_message, QUEUES.c.closed_message,
-    QUEUES.c.reroute_after_minutes, QUEUES.c.auto_close_after_hours,
+    QUEUES.c.reroute_after_minutes, QUEUES.c.auto_close_after_hours, QUEUES.c.csat_enabled,
+    QUEUES.c.csat_template_name, QUEUES.c.csat_template_language,
 )  # fmt: skip
 
 
@@ -80,7 +84,8 @@ def _rules(session: Session) -> dict[int, QueueRules]:
                 hours = BusinessHours()
             rules[row.id] = QueueRules(
                 row.id, hours, row.greeting_message or None, row.closed_message or None,
-                row.reroute_after_minutes, row.auto_close_after_hours,
+                row.reroute_after_minutes, row.auto_close_after_hours, bool(row.csat_enabled),
+                row.csat_template_name or None, row.csat_template_language or None,
             )  # fmt: skip
         session.info[_RULES_KEY] = rules
     return rules
@@ -126,6 +131,9 @@ def queues_json(
             "reroute_after_minutes": queue.reroute_after_minutes,
             "auto_close_after_hours": queue.auto_close_after_hours,
             "target_first_response_seconds": queue.target_first_response_seconds,
+            "csat_enabled": queue.csat_enabled,
+            "csat_template_name": queue.csat_template_name,
+            "csat_template_language": queue.csat_template_language,
         }
         if now is not None:
             item["open_now"] = BusinessHours.from_json(queue.hours).is_open(now, zone)

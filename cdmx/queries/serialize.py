@@ -94,6 +94,13 @@ def conversation_json(
         "window_expires_at": iso(window_expires_at(conversation.last_inbound_at)),
         "created_at": iso(conversation.created_at),
         "closed_at": iso(conversation.closed_at),
+        "csat": None
+        if conversation.csat_sent_at is None and conversation.csat_score is None
+        else {
+            "sent_at": iso(conversation.csat_sent_at),
+            "score": conversation.csat_score,
+            "answered_at": iso(conversation.csat_answered_at),
+        },
     }
 
 

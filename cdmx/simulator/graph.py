@@ -12,7 +12,12 @@ from starlette.routing import Route
 
 from cdmx.simulator.graph_errors import GraphError, check_path, invalid
 from cdmx.simulator.state import GraphRequest, Simulator, canonical_wa_id
-from cdmx.simulator.templates import SAMPLE_TEMPLATES, TemplateRejected, check_and_render
+from cdmx.simulator.templates import (
+    SAMPLE_TEMPLATES,
+    TemplateRejected,
+    check_and_render,
+    quick_replies,
+)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -169,6 +174,8 @@ def _handle_messages(request: Request, sim: Simulator, record: GraphRequest) -> 
     if kind in MEDIA_TYPES or kind == "interactive":
         # The phone shows a file by its id, and draws the buttons or list to tap.
         message.content = {kind: body.get(kind)}
+    elif kind == "template" and (replies := quick_replies(body["template"])):
+        message.content = {"template": {"quick_replies": replies}}  # the buttons to tap
     return JSONResponse(
         {
             "messaging_product": "whatsapp",

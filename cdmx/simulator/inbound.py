@@ -32,7 +32,9 @@ UNSUPPORTED_ERROR: dict[str, Any] = {
     "message": "Message type unknown",
     "error_data": {"details": "Message type is currently not supported."},
 }
-KINDS = ("text", "location", "contacts", "reaction", "order", "interactive", "unsupported")
+KINDS = (
+    "text", "location", "contacts", "reaction", "order", "interactive", "button", "unsupported",
+)  # fmt: skip
 REPLY_TYPES = ("button_reply", "list_reply")
 MAX_REPLY_ID = 256
 MAX_REPLY_TITLE = 72  # a list row description is at most 72; titles are shorter
@@ -190,6 +192,22 @@ def _interactive(body: dict[str, Any]) -> Inbound:
     return Inbound("interactive", fields, title, targets=(target,))
 
 
+def _button(body: dict[str, Any]) -> Inbound:
+    # A tap on a template's quick-reply button: Meta sends its payload (the one the business
+    # set when sending, else the button's text) and text, quoting the template message.
+    target = body.get("reply_to")
+    if not isinstance(target, str) or not target:
+        raise InboundError("invalid_reply_to", "reply_to must be the wamid of the message answered")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_TITLE:
+        raise InboundError("invalid_title", f"text must be 1 to {MAX_REPLY_TITLE} characters")
+    payload = body.get("payload") or text
+    if not isinstance(payload, str) or len(payload) > MAX_FIELD:
+        raise InboundError("invalid_payload", f"payload must be at most {MAX_FIELD} characters")
+    return Inbound("button", {"button": {"payload": payload, "text": text}}, text,
+                   targets=(target,))  # fmt: skip
+
+
 def _unsupported(body: dict[str, Any]) -> Inbound:
     reported = _optional(body, "unsupported_type") or "poll_creation"
     return Inbound(
@@ -232,5 +250,6 @@ _BUILDERS = {
     "reaction": _reaction,
     "order": _order,
     "interactive": _interactive,
+    "button": _button,
     "unsupported": _unsupported,
 }

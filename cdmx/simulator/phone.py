@@ -59,7 +59,8 @@ async def api_send(request: Request) -> JSONResponse:
     name, address`), contacts (`contact_name, contact_phone, contact_email`), reaction
     (`message_id, emoji`; "" removes it), order (`items, catalog_id, text`), interactive (a
     tap on a reply button or list row: `reply_type` button_reply|list_reply, `reply_id`,
-    `title`, `description`, and `reply_to` the business message) and unsupported
+    `title`, `description`, and `reply_to` the business message), button (a tap on a
+    template's quick-reply button: `payload`, `text`, `reply_to`) and unsupported
     (`unsupported_type`). `reply_to` quotes a message of the chat (Meta's `context.id`).
     """
     sim: Simulator = request.app.state.simulator

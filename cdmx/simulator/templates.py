@@ -191,6 +191,27 @@ SAMPLE_TEMPLATES: list[dict[str, Any]] = [
         "id": "300000000000008",
         "components": [_body("¡{{1}}, solo hoy 2x1 en toda la tienda!", "Ana")],
     },
+    {
+        # The satisfaction survey for a customer whose 24-hour window has shut (a queue's
+        # csat_template_name): each button's number is its score.
+        "name": "encuesta_csat",
+        "language": "es_MX",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "parameter_format": "POSITIONAL",
+        "id": "300000000000009",
+        "components": [
+            {"type": "BODY", "text": "¿Cómo calificarías la atención que recibiste?"},
+            {
+                "type": "BUTTONS",
+                "buttons": [
+                    {"type": "QUICK_REPLY", "text": "5 Excelente"},
+                    {"type": "QUICK_REPLY", "text": "3 Regular"},
+                    {"type": "QUICK_REPLY", "text": "1 Mala"},
+                ],
+            },
+        ],
+    },
 ]
 
 
@@ -237,6 +258,31 @@ def check_and_render(obj: dict[str, Any]) -> tuple[str, str]:
             parts["buttons"] = _buttons(component["buttons"], sent)
     text = "\n".join(p for k in ("header", "body", "footer", "buttons") if (p := parts.get(k)))
     return text, str(template["category"]).lower()
+
+
+def quick_replies(obj: dict[str, Any]) -> list[dict[str, str]]:
+    """A template message's quick-reply buttons, for the phone to tap: each one's index,
+    text and payload (the one sent with it, as Meta returns it; else its text)."""
+    language = obj.get("language")
+    code = language.get("code") if isinstance(language, dict) else None
+    template = find_template(str(obj.get("name")), str(code))
+    if template is None:
+        return []
+    sent = _sent_components(obj.get("components"))
+    replies = []
+    for component in template["components"]:
+        if component["type"] != "BUTTONS":
+            continue
+        for index, button in enumerate(component["buttons"]):
+            if button["type"] != "QUICK_REPLY":
+                continue
+            payload = next(
+                (p["payload"] for p in sent.get(f"button.{index}", [])
+                 if p.get("type") == "payload" and isinstance(p.get("payload"), str)),
+                button["text"],
+            )  # fmt: skip
+            replies.append({"index": str(index), "text": button["text"], "payload": payload})
+    return replies
 
 
 def _sent_components(components: Any) -> dict[str, list[dict[str, Any]]]:

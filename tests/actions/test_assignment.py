@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from cdmx.actions.assignment import (
-    do_close_conversation,
     do_take_conversation,
     do_transfer_conversation,
 )
+from cdmx.actions.closing import do_close_conversation
 from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.queues import do_create_queue
 from cdmx.actions.users import do_set_availability, do_update_user

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text, update
 
-from cdmx.actions.assignment import do_close_conversation, do_transfer_conversation
+from cdmx.actions.assignment import do_transfer_conversation
+from cdmx.actions.closing import do_close_conversation
 from cdmx.actions.queues import do_create_queue, do_update_queue
 from cdmx.actions.users import do_set_availability, do_update_user
 from cdmx.db.engine import Database

@@ -66,6 +66,9 @@ def test_an_admin_sets_up_a_queue_and_an_agent_then_deactivates_the_agent(
         "Sábado: cada horario necesita hora de inicio y de fin."
     )
     soporte.locator('input[name="sat-0-start"]').fill("")
+    soporte.get_by_label("Enviar la encuesta al cerrar una conversación").check()
+    soporte.get_by_label("Plantilla fuera de la ventana de 24 h").fill("encuesta_csat")
+    soporte.get_by_label("Idioma de la plantilla").fill("es_MX")
     screenshot(page, "1-queue-hours")
     soporte.get_by_role("button", name="Guardar").click()
 
@@ -78,6 +81,7 @@ def test_an_admin_sets_up_a_queue_and_an_agent_then_deactivates_the_agent(
     expect(soporte.locator('input[name="sat-0-start"]')).to_have_value("")
     expect(soporte.get_by_label("Días festivos oficiales de México")).to_be_checked()
     expect(soporte.get_by_label("Rosa Agente")).to_be_checked()
+    expect(soporte.get_by_label("Enviar la encuesta al cerrar una conversación")).to_be_checked()
     expect(soporte.locator(".open-now")).to_have_text(re.compile("^(Abierta|Cerrada) ahora$"))
     screenshot(page, "2-queue-saved")
     queue = _queue(db, "Soporte")
@@ -88,6 +92,9 @@ def test_an_admin_sets_up_a_queue_and_an_agent_then_deactivates_the_agent(
         "holidays": "MX",
         "closed_dates": ["2026-12-24"],
     }  # fmt: skip
+    assert (queue.csat_enabled, queue.csat_template_name, queue.csat_template_language) == (
+        True, "encuesta_csat", "es_MX",
+    )  # fmt: skip
     with db.read() as session:
         assert queue.id in member_queue_ids(session, [rosa.id])[rosa.id]
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cdmx.commands.demo import (
     DEMO_CONTACT_FIELDS,
     DEMO_USERS,
     _ensure_demo_customer,
+    _ensure_demo_rating,
     _ensure_demo_users,
 )
 from cdmx.db.engine import Database
-from cdmx.db.tables import CannedResponse, Contact, ContactField, Queue, QueueMember, User
+from cdmx.db.tables import (
+    CannedResponse,
+    Contact,
+    ContactField,
+    Conversation,
+    Queue,
+    QueueMember,
+    User,
+)
 from cdmx.domain.hours import BusinessHours
 from cdmx.settings import Settings
 
@@ -56,3 +65,16 @@ def test_the_demo_customer_has_a_profile_with_the_teams_own_fields(
         gabriela = session.scalars(select(Contact).where(Contact.wa_id == "5215511112222")).one()
     assert fields == {key for key, _ in DEMO_CONTACT_FIELDS}
     assert gabriela.attributes == {"numero_cliente": "C-10482", "ciudad": "Puebla"}
+
+
+def test_the_demo_has_one_closed_conversation_rated_5(settings: Settings, db: Database) -> None:
+    _ensure_demo_users(settings)
+    _ensure_demo_rating(settings)
+    _ensure_demo_rating(settings)  # twice: nothing doubles
+    with db.read() as session:
+        [rated] = session.scalars(
+            select(Conversation).where(Conversation.csat_score.is_not(None))
+        ).all()
+        assert (rated.status, rated.csat_score) == ("closed", 5)
+        assert rated.csat_sent_at is not None and rated.csat_answered_at is not None
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 1

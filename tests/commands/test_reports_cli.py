@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
-from cdmx.actions.assignment import do_close_conversation
+from cdmx.actions.closing import do_close_conversation
 from cdmx.cli import main
 from cdmx.db.engine import Database
 from cdmx.db.tables import CONVERSATIONS, REPORT_EVENTS, Conversation, ReportEvent, User

@@ -45,10 +45,10 @@ import time_machine
 from sqlalchemy import select
 
 from cdmx.actions.assignment import (
-    do_close_conversation,
     do_snooze_conversation,
     do_transfer_conversation,
 )
+from cdmx.actions.closing import do_close_conversation
 from cdmx.actions.inbound import do_record_inbound_message
 from cdmx.actions.labels import do_create_label, do_set_conversation_labels
 from cdmx.actions.queues import do_update_queue

@@ -128,3 +128,37 @@ async def test_a_tap_must_answer_a_message_of_the_chat(world: World) -> None:
         type="interactive", reply_id="si", title="Sí", reply_to="wamid.nope"
     )
     assert response.json()["error"]["code"] == "invalid_reply_to"
+
+
+async def test_a_template_s_quick_replies_can_be_tapped_with_the_payload_sent(
+    world: World,
+) -> None:
+    payload = {
+        "messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
+        "template": {
+            "name": "encuesta_csat", "language": {"code": "es_MX"},
+            "components": [{
+                "type": "button", "sub_type": "quick_reply", "index": "0",
+                "parameters": [{"type": "payload", "payload": "csat:7:5"}],
+            }],
+        },
+    }  # fmt: skip
+    response = await world.http.post(MESSAGES, json=payload, headers=AUTH)
+    assert response.status_code == 200, response.text
+    await world.sim.wait_idle()
+    wamid = str(response.json()["messages"][0]["id"])
+    shown = await world.http.get("/phone/api/messages", params={"wa_id": CUSTOMER})
+    [template] = [m for m in shown.json()["messages"] if m["wamid"] == wamid]
+    # The payload sent with a button, else (as Meta does) the button's text.
+    assert template["content"] == {"template": {"quick_replies": [
+        {"index": "0", "text": "5 Excelente", "payload": "csat:7:5"},
+        {"index": "1", "text": "3 Regular", "payload": "3 Regular"},
+        {"index": "2", "text": "1 Mala", "payload": "1 Mala"},
+    ]}}  # fmt: skip
+    message = await world.sent(type="button", payload="csat:7:5", text="5 Excelente",
+                               reply_to=wamid)  # fmt: skip
+    assert message["type"] == "button"
+    assert message["button"] == {"payload": "csat:7:5", "text": "5 Excelente"}
+    assert message["context"]["id"] == wamid
+    refused = await world.send(type="button", text="5 Excelente")
+    assert refused.json()["error"]["code"] == "invalid_reply_to"

@@ -103,10 +103,14 @@ function choice(className, reply, replyType, extra = null) {
 }
 
 // What the customer can tap under a business's interactive message: its reply buttons,
-// or a button that opens the list's rows. Null for anything else.
+// or a button that opens the list's rows; under a template, its quick-reply buttons. Null
+// for anything else.
 export function choiceNodes(message) {
+  if (message.direction !== "out") return null;
+  const replies = message.content?.template?.quick_replies;
+  if (message.type === "template" && replies?.length) return quickReplies(replies);
   const body = message.content?.interactive;
-  if (message.direction !== "out" || message.type !== "interactive" || !body) return null;
+  if (message.type !== "interactive" || !body) return null;
   const box = document.createElement("div");
   box.className = "bubble-choices";
   if (body.type === "button") {
@@ -155,4 +159,15 @@ export function contentNodes(message, t, lang) {
     return [line("bubble-title muted", `⚠️ ${t("kindUnsupported")} (${message.text})`)];
   }
   return null;
+}
+
+// A template's quick-reply buttons: a tap sends Meta's `button` message with its payload.
+function quickReplies(replies) {
+  const box = document.createElement("div");
+  box.className = "bubble-choices";
+  for (const reply of replies) {
+    const button = choice("choice-button", { id: reply.payload, title: reply.text }, "quick_reply");
+    box.append(button);
+  }
+  return box;
 }

@@ -266,16 +266,25 @@ function setReplyTo(wamid) {
   if (wamid) composer.focus();
 }
 
-// Tapping a reply button or a list row answers the business message it is under.
+// Tapping a reply button, a list row or a template's quick reply answers the business
+// message it is under.
 async function answerChoice(button) {
   const bubble = button.closest(".bubble");
-  const fields = {
-    type: "interactive",
-    reply_type: button.dataset.replyType,
-    reply_id: button.dataset.replyId,
-    title: button.dataset.title,
-    reply_to: bubble.dataset.wamid,
-  };
+  const quick = button.dataset.replyType === "quick_reply"; // a template's button
+  const fields = quick
+    ? {
+        type: "button",
+        payload: button.dataset.replyId,
+        text: button.dataset.title,
+        reply_to: bubble.dataset.wamid,
+      }
+    : {
+        type: "interactive",
+        reply_type: button.dataset.replyType,
+        reply_id: button.dataset.replyId,
+        title: button.dataset.title,
+        reply_to: bubble.dataset.wamid,
+      };
   if (button.dataset.description) fields.description = button.dataset.description;
   button.disabled = true;
   try {

@@ -10,13 +10,13 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cdmx.actions.assignment import (
-    do_close_conversation,
     do_snooze_conversation,
     do_take_conversation,
     do_transfer_conversation,
     do_transfer_to_queue,
 )
 from cdmx.actions.audit import VIEW_EVERY, do_record_conversation_view, reads_as_outsider
+from cdmx.actions.closing import do_close_conversation
 from cdmx.actions.notes import do_add_note
 from cdmx.actions.replies import do_send_message, message_wamid
 from cdmx.actions.templates import template_message_for

@@ -43,6 +43,15 @@ class QueueFields(BaseModel):
     target_first_response_seconds: int | None = Field(
         None, description="The first response's target, in business-hours seconds (reports)"
     )
+    csat_enabled: bool | None = Field(
+        None, description="Send the satisfaction survey when a conversation closes"
+    )
+    csat_template_name: str | None = Field(
+        None, max_length=512, description="The survey's template once the 24-hour window shut"
+    )
+    csat_template_language: str | None = Field(
+        None, max_length=20, description="Its language (es_MX); null: its first approved one"
+    )
 
 
 @router.get("/queues")

@@ -283,6 +283,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "queues_greeting_hint": "Para una conversación nueva. Vacío: ninguno.",
         "queues_closed_message": "Mensaje fuera de horario",
         "queues_closed_message_hint": "Para quien escribe con la cola cerrada. Vacío: ninguno.",
+        "queues_csat": "Encuesta de satisfacción",
+        "queues_csat_enabled": "Enviar la encuesta al cerrar una conversación",
+        "queues_csat_template": "Plantilla fuera de la ventana de 24 h",
+        "queues_csat_language": "Idioma de la plantilla",
+        "queues_csat_hint": (
+            "Dentro de la ventana va una lista del 5 al 1. Fuera de ella, la plantilla aprobada"
+            " (sus botones de respuesta rápida con un número del 1 al 5 cuentan); sin plantilla,"
+            " nada."
+        ),
         "queues_timers": "Tiempos",
         "queues_reroute": "Reasignar sin respuesta tras (minutos)",
         "queues_auto_close": "Cerrar sin actividad tras (horas)",
@@ -379,6 +388,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_assigned": "Asignada",
         "status_closed": "Cerrada",
         "status_snoozed": "Pospuesta",
+        "csat_rating": "Calificación: {score}/5",
+        "csat_waiting": "Encuesta enviada",
         "snoozed_until": "Vuelve {time}",
         "snooze": "Posponer",
         "unsnooze": "Reactivar",
@@ -1101,6 +1112,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "queues_closed_message_hint": (
             "For someone who writes while the queue is closed. Empty: none."
         ),
+        "queues_csat": "Satisfaction survey",
+        "queues_csat_enabled": "Send the survey when a conversation closes",
+        "queues_csat_template": "Template outside the 24-hour window",
+        "queues_csat_language": "Template language",
+        "queues_csat_hint": (
+            "Inside the window a list from 5 to 1 goes. Outside it, the approved template (its"
+            " quick-reply buttons with a number from 1 to 5 count); without a template, nothing."
+        ),
         "queues_timers": "Timers",
         "queues_reroute": "Re-route without a reply after (minutes)",
         "queues_auto_close": "Close without activity after (hours)",
@@ -1198,6 +1217,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_assigned": "Assigned",
         "status_closed": "Closed",
         "status_snoozed": "Snoozed",
+        "csat_rating": "Rating: {score}/5",
+        "csat_waiting": "Survey sent",
         "snoozed_until": "Back {time}",
         "snooze": "Snooze",
         "unsnooze": "Wake up",

@@ -1,5 +1,5 @@
 // The open conversation's header: who, which number, status, assignee, the 24-hour
-// window, and the actions Tomar / Transferir (transfer.js) / Posponer (snooze.js) /
+// window, the satisfaction survey's score, and the actions Tomar / Transferir (transfer.js) / Posponer (snooze.js) /
 // Reactivar / Cerrar.
 import { renderHeaderLabels } from "./labels.js";
 import { api } from "./api.js";
@@ -24,6 +24,7 @@ const transferButton = $("transfer-button");
 const snoozeButton = $("snooze-button");
 const unsnoozeButton = $("unsnooze-button");
 const windowStatus = $("window-status");
+const csat = $("conversation-csat");
 
 let current = null;
 
@@ -113,4 +114,16 @@ export function renderHeader(conversation) {
   closeButton.hidden = !(open && canManage(conversation));
   renderHeaderLabels(conversation);
   renderWindow(conversation);
+  renderCsat(conversation);
+}
+
+// The satisfaction survey of a closed conversation: its score, or that it is awaited.
+function renderCsat(conversation) {
+  const survey = conversation.csat;
+  csat.hidden = !survey;
+  if (!survey) return;
+  const answered = survey.score !== null && survey.score !== undefined;
+  csat.textContent = answered ? t("csat_rating", { score: survey.score }) : t("csat_waiting");
+  csat.classList.toggle("muted", !answered);
+  csat.title = answered && survey.answered_at ? formatFull(survey.answered_at) : "";
 }

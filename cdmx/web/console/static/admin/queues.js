@@ -63,6 +63,9 @@ function changes(form) {
     reroute_after_minutes: optionalNumber(elements.reroute_after_minutes),
     auto_close_after_hours: optionalNumber(elements.auto_close_after_hours),
     target_first_response_seconds: Number(elements.target_first_response_seconds.value),
+    csat_enabled: elements.csat_enabled.checked,
+    csat_template_name: optionalText(elements.csat_template_name),
+    csat_template_language: optionalText(elements.csat_template_language),
   };
 }
 
