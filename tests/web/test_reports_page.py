@@ -1,0 +1,154 @@
+"""The console's reports page (``/reports``, cdmx/web/console/reports.py): who may open it,
+the form's default week and its errors in words (never a 500), the table and the charts'
+bars from the same summary, and durations as people say them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from cdmx.actions.queues import do_create_queue
+from cdmx.db.engine import Database
+from cdmx.db.tables import User
+from cdmx.web.console.reports import duration, score, share
+from tests.actions.test_outbox import open_conversation, reply
+from tests.conftest import PASSWORD
+from tests.web.api.test_audit import sign_in_console
+
+ZONE = ZoneInfo("America/Mexico_City")
+
+
+async def _sign_in(client: httpx.AsyncClient, user: User) -> None:
+    assert await sign_in_console(client, user.email, PASSWORD) == 303
+
+
+def today() -> date:
+    return datetime.now(ZONE).date()
+
+
+async def test_supervisors_and_admins_open_it_from_the_menu_agents_are_sent_back(
+    client: httpx.AsyncClient, make_user: Callable[..., User]
+) -> None:
+    signed_out = await client.get("/reports")
+    assert (signed_out.status_code, signed_out.headers["location"]) == (303, "/login")
+    await _sign_in(client, make_user())
+    refused = await client.get("/reports")
+    assert (refused.status_code, refused.headers["location"]) == (303, "/")
+    assert 'id="reports-link"' not in (await client.get("/")).text
+    for role in ("supervisor", "admin"):
+        client.cookies.clear()
+        await _sign_in(client, make_user(role=role, availability="offline"))
+        assert 'id="reports-link" href="/reports"' in (await client.get("/")).text, role
+        page = await client.get("/reports")
+        assert page.status_code == 200, role
+        assert "<h1>Reportes</h1>" in page.text
+        english = await client.get("/reports?lang=en")
+        assert '<html lang="en">' in english.text and "<h1>Reports</h1>" in english.text
+
+
+async def test_the_form_starts_on_the_last_seven_days_and_an_empty_week_says_so(
+    client: httpx.AsyncClient, make_user: Callable[..., User]
+) -> None:
+    await _sign_in(client, make_user(role="supervisor", availability="offline"))
+    page = (await client.get("/reports")).text
+    first = (today() - timedelta(days=6)).isoformat()
+    assert f'name="from" value="{first}"' in page
+    assert f'name="to" value="{today().isoformat()}"' in page
+    assert 'id="reports-empty"' in page and "No hubo conversaciones en este periodo" in page
+    assert "<rect" not in page
+    link = f'href="/api/v1/reports/conversations.csv?from={first}&amp;to={today().isoformat()}"'
+    assert link in page and 'href="/api/v1/contacts.csv"' in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": "ayer"}, "Revisa las fechas: escríbelas como AAAA-MM-DD"),
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "Revisa las fechas"),
+        ({"from": "2026-03-20", "to": "2026-03-16"}, "no puede ser anterior a «Desde»"),
+        ({"from": "2024-01-01", "to": "2026-03-16"}, "como máximo 400 días"),
+        ({"group_by": "semana"}, "Elige cómo agrupar"),
+        ({"queue": "x"}, "Esa cola no existe o no está entre las tuyas"),
+    ],
+)
+async def test_a_bad_form_shows_what_is_wrong_not_a_500(
+    client: httpx.AsyncClient,
+    make_user: Callable[..., User],
+    params: dict[str, str],
+    message: str,
+) -> None:
+    await _sign_in(client, make_user(role="supervisor", availability="offline"))
+    page = await client.get("/reports", params=params)
+    assert page.status_code == 200
+    error = re.search(
+        r'<p class="form-message" role="alert" id="reports-error">([^<]+)</p>', page.text
+    )
+    assert error is not None and message in error.group(1)
+    # What was typed stays in the form; no chart, and no export of a period that is not one.
+    if "from" in params:
+        assert f'name="from" value="{params["from"]}"' in page.text
+    assert "<svg" not in page.text and "conversations.csv" not in page.text
+    english = await client.get("/reports", params={**params, "lang": "en"})
+    assert english.status_code == 200 and 'id="reports-error"' in english.text
+
+
+async def test_a_supervisor_cannot_pick_a_queue_that_is_not_theirs(
+    client: httpx.AsyncClient, db: Database, make_user: Callable[..., User]
+) -> None:
+    with db.write() as session:
+        other = do_create_queue(session, name="Otra").id
+    await _sign_in(client, make_user(role="supervisor", availability="offline"))
+    page = await client.get("/reports", params={"queue": str(other)})
+    assert 'id="reports-error"' in page.text and f'value="{other}"' not in page.text
+
+
+async def test_the_table_and_the_bars_show_the_same_summary(
+    client: httpx.AsyncClient, db: Database, make_user: Callable[..., User]
+) -> None:
+    ana = make_user(name="Ana")
+    for n in (1, 2):
+        reply(db, ana, open_conversation(db, wa_id=f"52155100000{n}"), "¡Hola!")
+    await _sign_in(client, make_user(role="supervisor", availability="offline"))
+    page = (await client.get("/reports", params={"group_by": "agent"})).text
+    bars = re.findall(r'<rect class="report-bar"[^>]* data-key="(\d+)" data-value="([^"]*)"', page)
+    # Three charts of one bar each: conversations, first response raw and in business hours.
+    assert len(bars) == 3 and {key for key, _ in bars} == {str(ana.id)}
+    assert bars[0][1] == "2"
+    row = re.search(rf'<tr class="report-row" data-key="{ana.id}">(.*?)</tr>', page, re.S)
+    assert row is not None and ">Ana</th>" in row.group(1)
+    cells = dict(re.findall(r'data-figure="(\w+)" data-value="([^"]*)"', row.group(1)))
+    assert cells["conversations"] == "2"
+    assert cells["first_response_median_s"] == bars[1][1]
+    assert cells["first_response_business_median_s"] == bars[2][1]
+    assert cells["csat_avg"] == "" and cells["csat_count"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "—"),
+        (0, "0 s"),
+        (45, "45 s"),
+        (90, "1 min 30 s"),
+        (300, "5 min"),
+        (1500, "25 min"),
+        (3599.6, "1 h"),
+        (4800, "1 h 20 min"),
+        (59760, "16 h 36 min"),
+        (84600, "23 h 30 min"),
+        (127200, "1 d 11 h"),
+        (174600, "2 d 1 h"),
+    ],
+)
+def test_durations_read_as_people_say_them(seconds: float | None, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_shares_and_scores() -> None:
+    assert (share(0.5), share(2 / 3), share(None)) == ("50%", "67%", "—")
+    assert (score(4.0), score(11 / 3), score(None)) == ("4.0", "3.7", "—")
