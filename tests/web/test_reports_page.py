@@ -133,6 +133,8 @@ async def test_the_table_and_the_bars_show_the_same_summary(
     [
         (None, "—"),
         (0, "0 s"),
+        (0.2, "< 1 s"),
+        (0.6, "1 s"),
         (45, "45 s"),
         (90, "1 min 30 s"),
         (300, "5 min"),

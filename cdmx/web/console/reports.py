@@ -102,9 +102,12 @@ class ReportForm:
 
 def duration(seconds: float | None) -> str:
     """A time as people say it: "45 s", "5 min", "1 min 30 s", "1 h 20 min", "2 d 3 h";
-    "—" when nothing was measured. Seconds under an hour, minutes under a day, else hours."""
+    "—" when nothing was measured, "< 1 s" for a blink. To the second under an hour, the
+    minute under a day, else the hour."""
     if seconds is None:
         return "—"
+    if 0 < seconds < 0.5:
+        return "< 1 s"  # measured, but not "0 s"
     parts: tuple[tuple[int, str], ...]
     if (whole := _half_up(seconds)) < 3600:
         parts = _split(whole, 60, "min", "s")
@@ -175,10 +178,12 @@ def _raw(value: Any) -> str:
 
 
 # SVG geometry, in the viewBox's units: the name on the left, the bar, its value after it.
-WIDTH, NAME_WIDTH, VALUE_WIDTH = 720, 210, 110
+# About the width a chart gets on the page (a column of 30rem or more), so 13 units are
+# close to 13 px of text.
+WIDTH, NAME_WIDTH, VALUE_WIDTH = 520, 150, 90
 BAR_SPACE = WIDTH - NAME_WIDTH - VALUE_WIDTH
 ROW_HEIGHT, BAR_HEIGHT, PADDING = 30, 20, 6
-NAME_CHARS = 28  # a longer name is cut in the chart (the table has it whole)
+NAME_CHARS = 20  # a longer name is cut in the chart (the table has it whole)
 
 
 @dataclass(frozen=True)
