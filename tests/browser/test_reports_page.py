@@ -1,7 +1,8 @@
 """A supervisor opens *Reportes* from the menu over a day of real work (conversations
 opened, answered, closed and rated through the actions): every bar of every chart carries
 the figure its table cell shows; grouped by agent, each agent has their own bars; the
-conversations CSV of the period downloads. An agent has no link and is sent back."""
+conversations CSV of the period downloads; axe finds nothing serious. An agent has no link
+and is sent back."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from cdmx.db.tables import Conversation, User
 from cdmx.queries.exports import CONVERSATION_FIELDS
 from tests.actions.test_outbox import open_conversation, reply
 from tests.browser.conftest import Stack
+from tests.browser.test_accessibility import serious
 from tests.browser.test_poc import login
 
 pytestmark = pytest.mark.browser
@@ -110,6 +112,7 @@ def test_a_supervisor_reads_the_week_by_day_and_by_agent_and_downloads_it(
     ).to_have_text("—")
     assert "group_by=agent" in page.url
     screenshot(page, "2-by-agent")
+    assert serious(page) == []  # the charts and the table too, not only the empty page
 
     with page.expect_download() as download_info:
         page.click("#reports-conversations-csv")

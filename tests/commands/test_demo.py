@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from cdmx.commands.demo import (
@@ -13,6 +15,8 @@ from cdmx.commands.demo import (
 from cdmx.db.engine import Database
 from cdmx.db.tables import CannedResponse, Contact, ContactField, Queue, QueueMember, User
 from cdmx.domain.hours import BusinessHours
+from cdmx.queries.queues import business_zone
+from cdmx.queries.reports import Period, summary
 from cdmx.settings import Settings
 
 
@@ -56,3 +60,19 @@ def test_the_demo_customer_has_a_profile_with_the_teams_own_fields(
         gabriela = session.scalars(select(Contact).where(Contact.wa_id == "5215511112222")).one()
     assert fields == {key for key, _ in DEMO_CONTACT_FIELDS}
     assert gabriela.attributes == {"numero_cliente": "C-10482", "ciudad": "Puebla"}
+
+
+def test_the_demo_customer_s_conversations_are_in_the_reports(
+    settings: Settings, db: Database
+) -> None:
+    """Recorded through the inbound action, they write the reporting rows: the reports
+    page (grouped by day, queue or agent) has something to show on the demo's first day."""
+    _ensure_demo_users(settings)
+    _ensure_demo_customer(settings)
+    with db.read() as session:
+        zone = business_zone(session)
+        today = datetime.now(zone).date()
+        (day,) = summary(session, Period.parse(today, today, zone), "day", None)
+        (queue,) = summary(session, Period.parse(today, today, zone), "queue", None)
+    assert day["conversations"] == 2
+    assert queue["name"] == "Ventas" and queue["conversations"] == 2
