@@ -154,3 +154,19 @@ def test_durations_read_as_people_say_them(seconds: float | None, text: str) -> 
 def test_shares_and_scores() -> None:
     assert (share(0.5), share(2 / 3), share(None)) == ("50%", "67%", "—")
     assert (score(4.0), score(11 / 3), score(None)) == ("4.0", "3.7", "—")
+
+
+async def test_the_queue_filter_narrows_the_summary_to_that_queue(
+    client: httpx.AsyncClient, db: Database, make_user: Callable[..., User]
+) -> None:
+    ana = make_user(name="Ana")
+    reply(db, ana, open_conversation(db), "¡Hola!")  # in the default queue
+    with db.write() as session:
+        other = do_create_queue(session, name="Otra").id
+    await _sign_in(client, make_user(role="admin", availability="offline"))
+    everything = (await client.get("/reports", params={"group_by": "queue"})).text
+    assert everything.count('class="report-row"') == 1
+    assert f'<option value="{other}">Otra</option>' in everything  # an admin's every queue
+    narrowed = (await client.get("/reports", params={"group_by": "queue", "queue": other})).text
+    assert 'id="reports-empty"' in narrowed and 'class="report-row"' not in narrowed
+    assert f'<option value="{other}" selected>Otra</option>' in narrowed
