@@ -86,6 +86,11 @@ def test_a_supervisor_reads_the_week_by_day_and_by_agent_and_downloads_it(
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # A style or script the Content-Security-Policy blocked is a console error.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
+        (stack.app_url, "data:")) else None)  # fmt: skip
     login(page, stack.app_url, supervisor)
 
     page.click("#admin-menu")
@@ -123,7 +128,7 @@ def test_a_supervisor_reads_the_week_by_day_and_by_agent_and_downloads_it(
     exported = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
     assert tuple(exported[0]) == CONVERSATION_FIELDS
     assert len(exported) == 1 + 3
-    assert errors == []
+    assert errors == [] and outside == []
 
     agent_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     login(agent_page, stack.app_url, ana)

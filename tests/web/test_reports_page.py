@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,9 +16,12 @@ import pytest
 from cdmx.actions.queues import do_create_queue
 from cdmx.db.engine import Database
 from cdmx.db.tables import User
-from cdmx.web.console.reports import duration, score, share
+from cdmx.queries.reports import summary
+from cdmx.web.console.i18n import strings_for
+from cdmx.web.console.reports import charts, duration, score, share, table_rows
 from tests.actions.test_outbox import open_conversation, reply
 from tests.conftest import PASSWORD
+from tests.queries.test_reports_week import WEEK, week  # noqa: F401 (the scripted week)
 from tests.web.api.test_audit import sign_in_console
 
 ZONE = ZoneInfo("America/Mexico_City")
@@ -170,3 +174,37 @@ async def test_the_queue_filter_narrows_the_summary_to_that_queue(
     narrowed = (await client.get("/reports", params={"group_by": "queue", "queue": other})).text
     assert 'id="reports-empty"' in narrowed and 'class="report-row"' not in narrowed
     assert f'<option value="{other}" selected>Otra</option>' in narrowed
+
+
+@pytest.mark.usefixtures("week")
+def test_the_worked_week_reads_as_docs_reports_md_says(db: Database) -> None:
+    """The scripted week of tests/queries/test_reports_week.py, as the page's table shows it
+    for its queue: the figures docs/reports.md works out by hand, in words."""
+    with db.read() as session:
+        rows = summary(session, WEEK, "queue", None)
+    (row,) = table_rows(rows, "queue", strings_for("es-MX"))
+    cells = {cell["figure"]: cell for cell in row["cells"]}
+    shown = {figure: cell["text"] for figure, cell in cells.items()}
+    assert row["name"] == "General"
+    assert shown == {
+        "conversations": "5",
+        "first_response_median_s": "25 min",  # 1,500 s
+        "first_response_business_median_s": "15 min",  # 900 s
+        "first_response_p90_s": "16 h 36 min",  # 59,760 s
+        "first_response_business_p90_s": "27 min",  # 1,620 s
+        "reply_median_s": "25 min",  # 1,500 s
+        "reply_business_median_s": "10 min",  # 600 s
+        "resolution_median_s": "1 d 11 h",  # 127,200 s: 35 h 20 min
+        "resolution_business_median_s": "8 h 50 min",  # 31,800 s
+        "answered_within_target": "50%",
+        "csat_avg": "4.0",
+        "csat_count": "2",
+    }
+    assert cells["first_response_p90_s"]["value"] == "59760"  # the raw figure for the bars
+    by_day = charts(summary_by_day(db), "day", strings_for("es-MX"))[0]
+    assert [bar.name for bar in by_day.bars][:2] == ["Lunes 2026-03-16", "Martes 2026-03-17"]
+
+
+def summary_by_day(db: Database) -> list[dict[str, Any]]:
+    with db.read() as session:
+        return summary(session, WEEK, "day", None)
