@@ -208,3 +208,14 @@ def test_the_worked_week_reads_as_docs_reports_md_says(db: Database) -> None:
 def summary_by_day(db: Database) -> list[dict[str, Any]]:
     with db.read() as session:
         return summary(session, WEEK, "day", None)
+
+
+async def test_a_chart_with_nothing_to_measure_says_so_instead_of_empty_bars(
+    client: httpx.AsyncClient, db: Database, make_user: Callable[..., User]
+) -> None:
+    open_conversation(db)  # opened, never answered: a conversation, no first response
+    await _sign_in(client, make_user(role="supervisor", availability="offline"))
+    page = (await client.get("/reports")).text
+    assert page.count('<rect class="report-bar"') == 1  # the conversations chart
+    assert page.count('class="report-chart-empty"') == 2  # first response, raw and business
+    assert "Nada que medir todavía" in page

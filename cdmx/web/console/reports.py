@@ -206,6 +206,7 @@ class Chart:
     title: str
     bars: tuple[Bar, ...]
     height: int
+    measured: bool = True  # False: no row had anything to measure (the page says so)
     name_width: int = NAME_WIDTH
     width: int = WIDTH
     bar_height: int = BAR_HEIGHT
@@ -213,7 +214,8 @@ class Chart:
 
 def charts(rows: list[dict[str, Any]], group_by: str, strings: Mapping[str, str]) -> list[Chart]:
     """One horizontal bar chart per entry of CHARTS, a bar per row, scaled to the largest
-    value (a row with nothing measured has no bar and "—")."""
+    value (a row with nothing measured has no bar and "—"; a chart where no row has, no
+    bars at all)."""
     drawn = []
     for chart_id, figure, kind, title in CHARTS:
         values = [row[figure] for row in rows]
@@ -231,7 +233,8 @@ def charts(rows: list[dict[str, Any]], group_by: str, strings: Mapping[str, str]
                 )
             )  # fmt: skip
         height = 2 * PADDING + len(rows) * ROW_HEIGHT
-        drawn.append(Chart(chart_id, figure, strings[title], tuple(bars), height))
+        measured = any(v is not None for v in values)
+        drawn.append(Chart(chart_id, figure, strings[title], tuple(bars), height, measured))
     return drawn
 
 
