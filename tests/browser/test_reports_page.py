@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -97,11 +98,14 @@ def test_a_supervisor_reads_the_week_by_day_and_by_agent_and_downloads_it(
     page.click("#reports-link")
     expect(page.locator("h1")).to_have_text("Reportes")
     rows = page.locator(".report-row")
-    expect(rows).to_have_count(1)  # today
+    expect(rows).to_have_count(7)  # the last seven days, the quiet ones too
     by_day = bars_agree_with_the_table(page)
-    assert list(by_day["conversations"].values()) == ["3"]
-    expect(rows.locator('td[data-figure="csat_avg"]')).to_have_text("4.0")
-    expect(rows.locator('td[data-figure="csat_count"]')).to_have_text("1")
+    today = datetime.now(ZoneInfo("America/Mexico_City")).date().isoformat()
+    assert by_day["conversations"][today] == "3"
+    assert sorted(by_day["conversations"].values()) == ["0"] * 6 + ["3"]
+    today_row = page.locator(f'.report-row[data-key="{today}"]')
+    expect(today_row.locator('td[data-figure="csat_avg"]')).to_have_text("4.0")
+    expect(today_row.locator('td[data-figure="csat_count"]')).to_have_text("1")
     screenshot(page, "1-by-day")
 
     page.locator("#reports-filters").get_by_label("Agrupar por").select_option("agent")

@@ -18,7 +18,7 @@ from cdmx.db.engine import Database
 from cdmx.db.tables import User
 from cdmx.queries.reports import summary
 from cdmx.web.console.i18n import strings_for
-from cdmx.web.console.reports import charts, duration, score, share, table_rows
+from cdmx.web.console.reports import charts, duration, every_day, score, share, table_rows
 from tests.actions.test_outbox import open_conversation, reply
 from tests.conftest import PASSWORD
 from tests.queries.test_reports_week import WEEK, week  # noqa: F401 (the scripted week)
@@ -201,8 +201,12 @@ def test_the_worked_week_reads_as_docs_reports_md_says(db: Database) -> None:
         "csat_count": "2",
     }
     assert cells["first_response_p90_s"]["value"] == "59760"  # the raw figure for the bars
-    by_day = charts(summary_by_day(db), "day", strings_for("es-MX"))[0]
-    assert [bar.name for bar in by_day.bars][:2] == ["Lunes 2026-03-16", "Martes 2026-03-17"]
+    by_day = charts(every_day(summary_by_day(db), WEEK), "day", strings_for("es-MX"))[0]
+    assert [(bar.name, bar.value) for bar in by_day.bars] == [
+        ("Lunes 2026-03-16", "1"), ("Martes 2026-03-17", "1"), ("Miércoles 2026-03-18", "1"),
+        ("Jueves 2026-03-19", "1"), ("Viernes 2026-03-20", "0"), ("Sábado 2026-03-21", "1"),
+        ("Domingo 2026-03-22", "0"),  # the quiet days too: a week is seven bars
+    ]  # fmt: skip
 
 
 def summary_by_day(db: Database) -> list[dict[str, Any]]:
@@ -216,6 +220,6 @@ async def test_a_chart_with_nothing_to_measure_says_so_instead_of_empty_bars(
     open_conversation(db)  # opened, never answered: a conversation, no first response
     await _sign_in(client, make_user(role="supervisor", availability="offline"))
     page = (await client.get("/reports")).text
-    assert page.count('<rect class="report-bar"') == 1  # the conversations chart
+    assert page.count('<rect class="report-bar"') == 7  # the conversations chart: a week
     assert page.count('class="report-chart-empty"') == 2  # first response, raw and business
     assert "Nada que medir todavía" in page

@@ -143,6 +143,23 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }  # fmt: skip
 
 
+FILLED_DAYS = 62  # by day, a period up to two months shows its quiet days too
+
+
+def every_day(rows: list[dict[str, Any]], period: Period) -> list[dict[str, Any]]:
+    """By day, the summary's rows with the period's days that had none in between (zero
+    conversations, nothing measured), so a week is seven bars; a longer period as it is."""
+    if not rows or (period.last - period.first).days >= FILLED_DAYS:
+        return rows
+    having = {row["key"]: row for row in rows}
+    quiet = {name: (0 if kind == COUNT else None) for name, kind in COLUMNS}
+    days = (period.first + timedelta(n) for n in range((period.last - period.first).days + 1))
+    return [
+        having.get(day.isoformat()) or {"key": day.isoformat(), "name": day.isoformat(), **quiet}
+        for day in days
+    ]
+
+
 def key_name(row: Mapping[str, Any], group_by: str, strings: Mapping[str, str]) -> str:
     """A row's name as the page shows it: a day with its weekday ("Lunes 2026-03-16")."""
     if group_by != "day":

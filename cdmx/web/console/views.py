@@ -339,6 +339,8 @@ def reports_page(request: Request) -> Response:
         )
         if form.period is not None:
             rows = summary(session, form.period, form.group_by, form.scope(allowed))
+            if form.group_by == "day":
+                rows = report_page.every_day(rows, form.period)
     error = None
     if form.error is not None:
         error = strings[form.error].replace("{days}", str(MAX_DAYS))
