@@ -22,6 +22,7 @@ ADMIN_PAGES = (
     "/admin/labels",
     "/admin/webhooks",
     "/admin/audit",
+    "/reports",
     "/canned",
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from cdmx.commands.demo import (
@@ -22,6 +24,8 @@ from cdmx.db.tables import (
     User,
 )
 from cdmx.domain.hours import BusinessHours
+from cdmx.queries.queues import business_zone
+from cdmx.queries.reports import Period, summary
 from cdmx.settings import Settings
 
 
@@ -78,3 +82,19 @@ def test_the_demo_has_one_closed_conversation_rated_5(settings: Settings, db: Da
         assert (rated.status, rated.csat_score) == ("closed", 5)
         assert rated.csat_sent_at is not None and rated.csat_answered_at is not None
         assert session.scalar(select(func.count()).select_from(Conversation)) == 1
+
+
+def test_the_demo_customer_s_conversations_are_in_the_reports(
+    settings: Settings, db: Database
+) -> None:
+    """Recorded through the inbound action, they write the reporting rows: the reports
+    page (grouped by day, queue or agent) has something to show on the demo's first day."""
+    _ensure_demo_users(settings)
+    _ensure_demo_customer(settings)
+    with db.read() as session:
+        zone = business_zone(session)
+        today = datetime.now(zone).date()
+        (day,) = summary(session, Period.parse(today, today, zone), "day", None)
+        (queue,) = summary(session, Period.parse(today, today, zone), "queue", None)
+    assert day["conversations"] == 2
+    assert queue["name"] == "Ventas" and queue["conversations"] == 2

@@ -36,7 +36,8 @@ from cdmx.queries.contacts import contact_fields
 from cdmx.queries.conversations import queues_of
 from cdmx.queries.integrations import integration_tokens
 from cdmx.queries.labels import all_labels
-from cdmx.queries.queues import queues_json
+from cdmx.queries.queues import business_zone, queues_json
+from cdmx.queries.reports import GROUPS, MAX_DAYS, report_scope, summary
 from cdmx.queries.webhooks import all_subscriptions, disabled_subscriptions
 from cdmx.web.auth import (
     checked_sign_in,
@@ -48,6 +49,7 @@ from cdmx.web.auth import (
     sign_out,
 )
 from cdmx.web.bearer import still_bound
+from cdmx.web.console import reports as report_page
 from cdmx.web.console.i18n import pick_language, strings_for
 from cdmx.web.services import services
 
@@ -325,6 +327,51 @@ def _short(value: Any) -> str:
         return "—"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request) -> Response:
+    """The reports (supervisors: their queues; admins: all): a period of local days, a
+    grouping and a queue; bar charts drawn here as SVG and a table of the same figures; the
+    CSV downloads. The same summary as ``GET /api/v1/reports/summary``; the form is a plain
+    GET, so a report is a link that can be kept or shared."""
+    user = _page_user(request, ("admin", "supervisor"))
+    if isinstance(user, Response):
+        return user
+    strings = strings_for(_language(request))
+    rows: list[dict[str, Any]] = []
+    with services(request).db.read() as session:
+        allowed = report_scope(session, user)
+        zone = business_zone(session)
+        shown = [
+            q
+            for q in session.scalars(select(Queue).order_by(Queue.is_default.desc(), Queue.name))
+            if allowed is None or q.id in allowed
+        ]
+        queues = [{"id": q.id, "name": q.name} for q in shown]
+        today = datetime.now(zone).date()
+        form = report_page.ReportForm.parse(
+            request.query_params, today, zone, [q.id for q in shown]
+        )
+        if form.period is not None:
+            rows = summary(session, form.period, form.group_by, form.scope(allowed))
+            if form.group_by == "day":
+                rows = report_page.every_day(rows, form.period)
+    error = None
+    if form.error is not None:
+        error = strings[form.error].replace("{days}", str(MAX_DAYS))
+    period = {"from": form.first, "to": form.last}
+    return _render(
+        request, "reports.html",
+        {"user": _signed_in_json(user), "form": form, "error": error, "queues": queues,
+         "groups": GROUPS, "timezone": str(zone),
+         "charts": report_page.charts(rows, form.group_by, strings),
+         "rows": report_page.table_rows(rows, form.group_by, strings),
+         "conversations_csv": (
+             f"/api/v1/reports/conversations.csv?{urlencode(period)}" if not error else None
+         ),
+         "contacts_csv": "/api/v1/contacts.csv"},
+    )  # fmt: skip
 
 
 @router.get("/canned", response_class=HTMLResponse)
