@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cdmx.actions.assignment import do_close_conversation
+from cdmx.actions.closing import do_close_conversation
 from cdmx.actions.reporting import record_csat
 from cdmx.actions.users import do_set_availability
 from cdmx.db.engine import Database
