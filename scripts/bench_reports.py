@@ -9,7 +9,8 @@ and over the last 365 days ``--conversations`` conversations (default 200,000), 
 the reporting rows the actions write: opened, assigned, a first reply, two more replies
 (five messages a conversation: 1,000,000 in all), closed, and a CSAT answer for one in five.
 The messages themselves are not seeded: reports never read them. Then builds the daily
-rollup of every complete day (as the timers worker does; timed), and times
+rollup of every complete day (as the timers worker does; timed; not with
+``--without-rollup``, to time the reporting rows' path), and times
 ``summary`` (``GET /api/v1/reports/summary``) for the year grouped by agent and by day, and
 the conversations CSV of the year through the endpoint's own generator (rows/s, and the
 peak of Python memory allocated while it runs: flat means independent of the rows).
@@ -71,6 +72,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--conversations", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5, help="runs per summary case")
     parser.add_argument("--only", default="summary,csv", help="cases: summary, csv")
+    parser.add_argument(
+        "--without-rollup", action="store_true",
+        help="do not build the daily rollup: time the reporting rows' path",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.db and args.db.startswith("postgresql://"):
         args.db = "postgresql+psycopg://" + args.db.removeprefix("postgresql://")
@@ -98,7 +103,7 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
           f"in {time.perf_counter() - clock:.1f} s", flush=True)  # fmt: skip
     db = Database(url, session_info={ZONE_KEY: ZONE})
     clock = time.perf_counter()
-    days = build_rollup(db)
+    days = 0 if args.without_rollup else build_rollup(db)
     built_in = time.perf_counter() - clock
     print(f"bench-reports: built the rollup of {days} days in {built_in:.1f} s "
           f"({rollup_rows(db)})", flush=True)  # fmt: skip

@@ -52,22 +52,30 @@ def last_complete_day(zone: ZoneInfo, now: datetime) -> date:
     return (now - GRACE).astimezone(zone).date() - timedelta(days=1)
 
 
-def days_to_build(session: Session, zone: ZoneInfo, now: datetime) -> list[date]:
-    """The complete days since the first reporting row not built in ``zone``, newest first
-    (yesterday's reports become fast before last year's)."""
+def complete_days(session: Session, zone: ZoneInfo, now: datetime) -> list[date]:
+    """Every complete day since the first reporting row, and any built before it (the rows
+    of a day may have gone since), newest first: yesterday's reports become fast first."""
     first_at = session.scalar(select(func.min(REPORT_EVENTS.c.at)))
-    if first_at is None:
+    first_built = session.scalar(select(func.min(REPORT_BUILT_DAYS.c.day)))
+    starts = [day for day in (first_built, first_at and first_at.astimezone(zone).date()) if day]
+    if not starts:
         return []
-    first, last = first_at.astimezone(zone).date(), last_complete_day(zone, now)
+    first, last = min(starts), last_complete_day(zone, now)
+    return [last - timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def days_to_build(session: Session, zone: ZoneInfo, now: datetime) -> list[date]:
+    """The complete days not built in ``zone`` (built in another, or never), newest first."""
+    days = complete_days(session, zone, now)
+    if not days:
+        return []
     built = set(
         session.scalars(
             select(REPORT_BUILT_DAYS.c.day).where(
-                REPORT_BUILT_DAYS.c.day >= first, REPORT_BUILT_DAYS.c.zone == zone.key
+                REPORT_BUILT_DAYS.c.day >= days[-1], REPORT_BUILT_DAYS.c.zone == zone.key
             )
         )
     )
-    count = (last - first).days + 1
-    days = (last - timedelta(days=n) for n in range(count))
     return [day for day in days if day not in built]
 
 
