@@ -1,9 +1,15 @@
-"""The reports' figures (docs/reports.md), read from the reporting table only.
+"""The reports' figures (docs/reports.md), read from the daily rollup for the period's
+built past days and from the reporting table for the rest (today, days not built, and
+every day grouped by label).
 
-Medians and the 90th percentile are worked out in Python over the narrow rows of the
-period, the same code on both databases: SQLite has no percentile function, and one
-definition (linear between the two nearest ranks, PostgreSQL's ``percentile_cont``) means
-the two databases can never disagree. docs/capacity.md has what it costs over a year.
+Medians and the 90th percentile are worked out in Python over the period's waits, the
+rollup's as bin counts merged with the rows' as values, the same code on both databases:
+SQLite has no percentile function, and one definition (linear between the two nearest
+ranks, PostgreSQL's ``percentile_cont``) means the two databases can never disagree. The
+rollup's histograms are long rows summed by the database: at 20,000 conversations a year by
+agent read that way took 0.43 s against 0.35 s for an encoded column per key decoded here,
+but the encoded column grows with every wait while the summed rows stop at the bins in use.
+docs/capacity.md has what it costs over a year.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def run(
         return summary(session, period, group_by, queues, now=now)
 
 
-@pytest.mark.parametrize("group_by", ["day", "agent", "queue", "number"])
+@pytest.mark.parametrize("group_by", ["day", "agent", "queue", "number", "label"])
 def test_the_rollup_gives_the_week_s_figures_the_reporting_rows_give(
     week: Week,  # noqa: F811
     db: Database,
