@@ -25,7 +25,18 @@ from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, and_, distinct, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from cdmx.db.tables import (
@@ -224,7 +235,7 @@ def summary(
     }
     groups: dict[Any, _Figures] = {}
     if rolled:
-        _read_rollup(session, groups, rolled, group_by, queues)
+        _read_rollup(session, groups, rolled, group_by, queues, targets)
     if raw:
         _read_rows(session, groups, period, raw, group_by, queues, targets, count=not rolled)
     if rolled and group_by == "agent":
@@ -336,6 +347,7 @@ def _read_rollup(
     runs: list[tuple[date, date]],
     group_by: str,
     queues: frozenset[int] | None,
+    targets: dict[int, int],
 ) -> None:
     """Fold the rollup's days into ``groups``: the counts, the summed bins, and the first
     responses within their queue's target (today's target, as the reporting rows are)."""
@@ -367,26 +379,23 @@ def _read_rollup(
             figures.snoozes += snoozes
             figures.csat_sum += csat_sum
             figures.csat_count += csat_count
+    # The first responses' business bins come per queue too, to compare with its target
+    # here: a second pass for the share within target cost a third (SQLite, 40,000
+    # conversations, a year by queue: p50 0.74 s with it, 0.50 s without).
+    queue_of = case((waits.c.wait == FIRST_RESPONSE_BUSINESS, waits.c.queue_id), else_=0)
     bins = connection.execute(
-        select(waits.c[name], waits.c.wait, waits.c.bin, func.sum(waits.c.count))
+        select(waits.c[name], waits.c.wait, waits.c.bin, queue_of, func.sum(waits.c.count))
         .where(*where(waits))
-        .group_by(waits.c[name], waits.c.wait, waits.c.bin)
+        .group_by(waits.c[name], waits.c.wait, waits.c.bin, queue_of)
     )
     current: _Figures | None = None
     last = None
-    for key, wait, low, count in bins:  # in no promised order: a new key looks it up
+    for key, wait, low, queue_id, count in bins:  # in no promised order: a new key looks up
         if current is None or key != last:
             current, last = _group(groups, key_of(key)), key
         current.binned[wait][low] += count
-    target = func.coalesce(QUEUES.c.target_first_response_seconds, DEFAULT_TARGET)
-    within = connection.execute(
-        select(waits.c[name], func.sum(waits.c.count))
-        .select_from(waits.outerjoin(QUEUES, QUEUES.c.id == waits.c.queue_id))
-        .where(*where(waits), waits.c.wait == FIRST_RESPONSE_BUSINESS, waits.c.bin <= target)
-        .group_by(waits.c[name])
-    )
-    for key, count in within:
-        _group(groups, key_of(key)).within_target += count
+        if wait == FIRST_RESPONSE_BUSINESS and low <= targets.get(queue_id, DEFAULT_TARGET):
+            current.within_target += count
 
 
 def _count_agents_conversations(
