@@ -9,7 +9,9 @@ Seeds (bulk Core inserts, after the migrations) 200 agents in five queues (one n
 and over the last 365 days ``--conversations`` conversations (default 200,000), each with
 the reporting rows the actions write: opened, assigned, a first reply, two more replies
 (five messages a conversation: 1,000,000 in all), closed, and a CSAT answer for one in five.
-The messages themselves are not seeded: reports never read them. Then times
+The messages themselves are not seeded: reports never read them. Then builds the daily
+rollup of every complete day (as the timers worker does; timed; not with
+``--without-rollup``, to time the reporting rows' path), and times
 ``summary`` (``GET /api/v1/reports/summary``) for the year grouped by agent and by day, and
 the conversations CSV of the year through the endpoint's own generator (rows/s, and the
 peak of Python memory allocated while it runs: flat means independent of the rows).
@@ -39,6 +41,7 @@ from bench_lib.machine import machine_info  # noqa: E402
 from bench_lib.stats import percentiles, rss_mb  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from cdmx.actions.report_days import days_to_build, do_build_report_day  # noqa: E402
 from cdmx.db.engine import Database  # noqa: E402
 from cdmx.db.migrate import upgrade  # noqa: E402
 from cdmx.db.tables import (  # noqa: E402
@@ -73,6 +76,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--conversations", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5, help="runs per summary case")
     parser.add_argument("--only", default="summary,live,csv", help="cases: summary, live, csv")
+    parser.add_argument(
+        "--without-rollup", action="store_true",
+        help="do not build the daily rollup: time the reporting rows' path",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.db and args.db.startswith("postgresql://"):
         args.db = "postgresql+psycopg://" + args.db.removeprefix("postgresql://")
@@ -99,11 +106,16 @@ def _run(args: argparse.Namespace, cleanup: p.Cleanup) -> int:
     print(f"bench-reports: seeded {args.conversations:,} conversations, {rows:,} reporting rows "
           f"in {time.perf_counter() - clock:.1f} s", flush=True)  # fmt: skip
     db = Database(url, session_info={ZONE_KEY: ZONE})
+    clock = time.perf_counter()
+    days = 0 if args.without_rollup else build_rollup(db)
+    built_in = time.perf_counter() - clock
+    print(f"bench-reports: built the rollup of {days} days in {built_in:.1f} s "
+          f"({rollup_rows(db)})", flush=True)  # fmt: skip
     today = datetime.now(ZONE).date()
     year = Period(today - timedelta(days=364), today, ZONE)
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"rollup": {"days": days, "seconds": round(built_in, 1)}}
     missed = False
-    for group_by in ("agent", "day") if "summary" in args.only else ():
+    for group_by in ("agent", "day", "queue") if "summary" in args.only else ():
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
@@ -194,6 +206,26 @@ def _export(db: Database, year: Period) -> dict[str, Any]:
         "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
         "megabytes": written / 1e6, "rss_mb": rss,
     }  # fmt: skip
+
+
+def build_rollup(db: Database) -> int:
+    """Every complete day's rollup, a transaction a day; how many days."""
+    now = datetime.now(UTC)
+    with db.read() as session:
+        days = days_to_build(session, ZONE, now)
+    for day in days:
+        with db.write() as session:
+            do_build_report_day(session, day, ZONE, now)
+    return len(days)
+
+
+def rollup_rows(db: Database) -> str:
+    with db.read() as session:
+        counts = {
+            name: session.scalar(text(f"SELECT count(*) FROM {name}"))  # noqa: S608
+            for name in ("report_days", "report_day_waits", "report_day_agents")
+        }
+    return ", ".join(f"{name} {count:,}" for name, count in counts.items())
 
 
 def year_rows(db: Database, year: Period) -> int:

@@ -1,6 +1,7 @@
 """``cdmx reports rebuild``: fill the reporting table for data recorded before it existed
-(or after a bug fix), with a progress bar on stderr. Safe to run again, and while the
-server runs: each batch of conversations is one short transaction."""
+(or after a bug fix), then write the daily rollup of every complete day again from it,
+with progress bars on stderr. Safe to run again, and while the server runs: each batch of
+conversations, and each day, is one short transaction."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def register(subparsers: Any) -> None:
         "rebuild",
         help="write the reporting rows of every conversation again from its messages",
         description="Delete and write again the reporting rows (and the conversations' "
-        "report counters) of every conversation, from its messages, in batches. "
+        "report counters) of every conversation, from its messages, in batches; then the "
+        "daily rollup of every complete day, from those rows. "
         "Idempotent; the server may keep running.",
     )
     rebuild.add_argument("--batch", type=int, default=BATCH, help=f"default {BATCH}")
@@ -39,8 +41,10 @@ class _Counted(Progress):
 
 
 def _rebuild(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
+    from cdmx.actions.report_days import complete_days, do_build_report_day
     from cdmx.actions.report_rebuild import (
         conversation_count,
         conversation_ids_after,
@@ -52,7 +56,8 @@ def _rebuild(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     apply_migrations(settings)
-    db = Database(settings.database_url, session_info={ZONE_KEY: ZoneInfo(settings.timezone)})
+    zone = ZoneInfo(settings.timezone)
+    db = Database(settings.database_url, session_info={ZONE_KEY: zone})
     try:
         with db.read() as session:
             total = conversation_count(session)
@@ -67,7 +72,20 @@ def _rebuild(args: argparse.Namespace) -> int:
             after = ids[-1]
             progress.advance(len(ids))
         progress.finish()
-        print(f"reports rebuilt: {progress.items} conversations, {rows} reporting rows")
+        # Every day again, not only the unbuilt: the rows under a built day have changed.
+        now = datetime.now(UTC)
+        with db.read() as session:
+            days = complete_days(session, zone, now)
+        progress_days = _Counted("days", len(days))
+        for day in days:
+            with db.write() as session:
+                do_build_report_day(session, day, zone, now, again=True)
+            progress_days.advance(1)
+        progress_days.finish()
+        print(
+            f"reports rebuilt: {progress.items} conversations, {rows} reporting rows, "
+            f"{len(days)} days of the rollup"
+        )
     finally:
         db.dispose()
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -437,6 +438,68 @@ class ReportEvent(Base):
     value: Mapped[int | None]
 
 
+# The daily rollup (docs/reports.md#the-daily-rollup): what the summary needs of a complete
+# past local day, per queue × agent × number, so a year reads a few rows a day instead of
+# every reporting row. No queue or no agent is 0 (ids start at 1), so each key is a primary
+# key whose first column, the day, is the index a period reads.
+
+
+class ReportDay(Base):
+    """A day's counts per queue × agent × number: ``events`` the summary's rows (a group
+    with none does not show), ``opened`` the conversations opened, snoozes, the CSAT sum."""
+
+    __tablename__ = "report_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    events: Mapped[int]
+    opened: Mapped[int]
+    snoozes: Mapped[int]
+    csat_sum: Mapped[int]
+    csat_count: Mapped[int]
+
+
+class ReportDayWait(Base):
+    """A day's waits as fixed-bin histograms: ``count`` waits of kind ``wait``
+    (``cdmx.domain.reporting.WAITS``) in the bin whose lower edge is ``bin`` seconds. Long
+    rows, summed by the database (an encoded column per key measured no faster)."""
+
+    __tablename__ = "report_day_waits"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    wait: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int]
+
+
+class ReportDayAgent(Base):
+    """Which conversations a day's rows name each agent in, per queue: an agent's
+    conversations are distinct over the period, so a daily count could not be summed."""
+
+    __tablename__ = "report_day_agents"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class ReportBuiltDay(Base):
+    """A local day whose rollup rows are written, in the business time zone ``zone``
+    (reports ignore a day built in another zone until it is built again)."""
+
+    __tablename__ = "report_built_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime]
+
+
 class WebhookSubscription(Base):
     """An endpoint of the business's that receives signed events (Standard Webhooks)."""
 
@@ -668,3 +731,7 @@ WEBHOOK_ATTEMPTS = table(WebhookAttempt)
 AUDIT_LOG = table(AuditEntry)
 CREDENTIALS = table(Credential)
 REPORT_EVENTS = table(ReportEvent)
+REPORT_DAYS = table(ReportDay)
+REPORT_DAY_WAITS = table(ReportDayWait)
+REPORT_DAY_AGENTS = table(ReportDayAgent)
+REPORT_BUILT_DAYS = table(ReportBuiltDay)

@@ -4,17 +4,31 @@ messages, the same as the actions wrote them; idempotent; a progress bar on stde
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select, update
+import time_machine
+from sqlalchemy import delete, func, select, update
 
 from cdmx.actions.closing import do_close_conversation
+from cdmx.actions.report_days import do_build_report_day
 from cdmx.cli import main
 from cdmx.db.engine import Database
-from cdmx.db.tables import CONVERSATIONS, REPORT_EVENTS, Conversation, ReportEvent, User
+from cdmx.db.tables import (
+    CONVERSATIONS,
+    REPORT_DAYS,
+    REPORT_EVENTS,
+    Conversation,
+    ReportEvent,
+    User,
+)
+from cdmx.queries.reports import Period, summary
 from cdmx.settings import Settings
 from tests.actions.test_outbox import open_conversation, reply
+
+ZONE = ZoneInfo("America/Mexico_City")  # the settings' default CDMX_TIMEZONE
 
 
 @pytest.fixture
@@ -79,3 +93,27 @@ def test_rebuild_writes_again_what_the_actions_wrote_and_a_second_run_changes_no
     assert report_rows(db) == live and counters(db) == live_counters
     assert main(["reports", "rebuild"]) == 0
     assert report_rows(db) == live and counters(db) == live_counters
+
+
+def test_rebuild_writes_the_rollup_of_past_days_again_from_the_rebuilt_rows(
+    db: Database,
+    make_user: Callable[..., User],
+    environment: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    agent = make_user()
+    with time_machine.travel(datetime(2026, 11, 10, 12, tzinfo=ZONE), tick=False) as clock:
+        conversation = open_conversation(db, wa_id="5215511111111")
+        clock.shift(timedelta(seconds=90))
+        reply(db, agent, conversation, "¡Hola!")
+    day, now = date(2026, 11, 10), datetime(2026, 11, 12, tzinfo=UTC)
+    with db.write() as session:  # built while the rows were missing: an empty day
+        session.execute(delete(REPORT_EVENTS))
+        do_build_report_day(session, day, ZONE, now)
+    assert main(["reports", "rebuild"]) == 0
+    out, err = capsys.readouterr()
+    assert "days of the rollup" in out and "days [" in err
+    with db.read() as session:
+        assert session.scalars(select(func.sum(REPORT_DAYS.c.opened))).one() == 1
+        (row,) = summary(session, Period(day, day, ZONE), "agent", None, now=now)
+    assert row["conversations"] == 1 and row["first_response_median_s"] == 90.0

@@ -6,7 +6,7 @@
   ``csat_answered_at`` (the customer's first answer, the one that counts).
 
 Revision ID: 0019_csat
-Revises: 0017_reports (to be re-chained after 0018_report_days when both are merged)
+Revises: 0018_report_days
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_csat"
-down_revision: str | None = "0017_reports"
+down_revision: str | None = "0018_report_days"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
