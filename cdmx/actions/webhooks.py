@@ -178,6 +178,9 @@ def do_delete_subscription(session: Session, user: User, subscription_id: int) -
     deliveries = select(WebhookDelivery.id).where(
         WebhookDelivery.subscription_id == subscription.id
     )
+    # Locked first: a deliverer recording an attempt meanwhile waits for this transaction
+    # instead of adding a log row between the two deletes (a foreign-key violation).
+    session.execute(deliveries.with_for_update()).all()
     session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
     session.execute(
         delete(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
